@@ -1,0 +1,3 @@
+from hotelops.cli.app import main
+
+main()

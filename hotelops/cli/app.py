@@ -1,0 +1,97 @@
+"""``hotelops``: the root command, its global options, and how errors become exit codes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+import hotelops
+from hotelops.cli import config_cmd, demo, hotel, init
+from hotelops.cli.common import AppState, err, state
+from hotelops.core.errors import HotelopsError
+
+
+class HotelopsGroup(TyperGroup):
+    """Turns a core error into its message on stderr and its exit code (ARCHITECTURE.md)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HotelopsError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            ctx.exit(exc.exit_code)
+        finally:
+            if isinstance(ctx.obj, AppState):
+                ctx.obj.close()
+
+
+app = typer.Typer(
+    cls=HotelopsGroup,
+    help="hotelops: the reservation office of a resort hotel, at the terminal.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hotelops {hotelops.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Config file (else $HOTELOPS_CONFIG, ./config/hotelops.toml, "
+            "~/.config/hotelops/hotelops.toml).",
+            dir_okay=False,
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database: an SQLite file or a postgresql:// URL "
+            "(else $HOTELOPS_DATABASE_URL, else the config).",
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output for scripts.")] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")
+    ] = 0,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Global options apply to every command."""
+    ctx.obj = AppState(config_path=config, db_override=db, json=json_out, verbose=verbose)
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs each URL at INFO; an API key in a query string must never reach a log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    state(ctx)
+
+
+app.command("init")(init.init_command)
+app.command("demo")(demo.demo_command)
+app.add_typer(hotel.app, name="hotel")
+app.add_typer(config_cmd.app, name="config")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,87 @@
+"""What every command shares: the global options, the database, and the two consoles.
+
+Data goes to stdout (``out``), diagnostics and progress to stderr (``err``), so
+``hotelops ... --json | jq`` always works. Rich honours ``NO_COLOR`` and plain pipes by itself.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from hotelops.core.auditlog import jsonable
+from hotelops.core.config import LoadedConfig, database_target, load_config
+from hotelops.core.db import Database, open_database
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class AppState:
+    """Global options (``hotelops --config ... --db ... --json -v``) and what they open."""
+
+    config_path: Path | None = None
+    db_override: str | None = None
+    json: bool = False
+    verbose: int = 0
+    _config: LoadedConfig | None = field(default=None, repr=False)
+    _db: Database | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> LoadedConfig:
+        """The settings, loaded once (a bad file stops here with exit 2)."""
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def database(self) -> Database:
+        """The database named by ``--db``, ``$HOTELOPS_DATABASE_URL`` or the config."""
+        if self._db is None:
+            settings = self.config.settings.database
+            self._db = open_database(
+                database_target(self.config, self.db_override),
+                busy_timeout_ms=settings.busy_timeout_ms,
+            )
+        return self._db
+
+    def user(self) -> str:
+        """Who is working: the config's office user, else the login name."""
+        configured = self.config.settings.office.user
+        if configured:
+            return configured
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return os.environ.get("USER", "hotelops")
+
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
+
+def state(ctx: typer.Context) -> AppState:
+    """The ``AppState`` of this invocation."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+def wants_json(ctx: typer.Context, local: bool) -> bool:
+    """``--json`` given globally or on the command."""
+    return local or state(ctx).json
+
+
+def print_json(data: Any) -> None:
+    """Stable JSON on stdout: ISO dates, money as strings."""
+    typer.echo(json.dumps(jsonable(data), indent=2, ensure_ascii=False))

@@ -1,0 +1,193 @@
+"""The database: one engine, two kinds of session, SQLite or PostgreSQL decided by the URL.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on and a busy timeout, so the
+scanner, the dashboard and a cron job can share one file. Write transactions start with
+``BEGIN IMMEDIATE``: with the default deferred ``BEGIN`` a transaction that reads and then writes
+fails at once with "database is locked" when another writer got there first, because SQLite cannot
+wait on a read-to-write upgrade (PITFALLS.md). Read transactions use a plain ``BEGIN`` and never
+block writers.
+
+PostgreSQL is the server for a hotel group: the same models, the same code,
+``postgresql+psycopg://user@host/db``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlmodel import Session, SQLModel, create_engine, text
+
+from hotelops.core.errors import DatabaseUnavailable, InputError
+
+#: Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE).
+_WRITE_OPTION = "hotelops_write"
+DEFAULT_BUSY_TIMEOUT_MS = 15_000
+
+
+def sqlite_url(path: str | Path) -> str:
+    """SQLAlchemy URL of an SQLite file."""
+    return f"sqlite:///{Path(path).expanduser()}"
+
+
+def normalize_url(target: str) -> str:
+    """Accept a URL or a bare SQLite file path; ``postgresql://`` means the psycopg 3 driver."""
+    if "://" not in target:
+        return sqlite_url(target)
+    if target.startswith("postgresql://") or target.startswith("postgres://"):
+        return "postgresql+psycopg://" + target.split("://", 1)[1]
+    return target
+
+
+def describe_url(url: str | URL) -> str:
+    """The URL without its password, for messages and logs."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return parsed.render_as_string(hide_password=True)
+
+
+@dataclass
+class Database:
+    """An open database: the engine plus ``read()`` and ``write()`` sessions."""
+
+    engine: Engine
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The URL without its password."""
+        return describe_url(self.engine.url)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: committed when the block ends, rolled back on an exception.
+
+        Keep it short: on SQLite it holds the database's single write lock from its first line.
+        """
+        bind = self.engine.execution_options(**{_WRITE_OPTION: True})
+        with Session(bind, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read session; never blocks a writer. Nothing written in it is committed.
+
+        Closing the session ends its transaction without expiring the objects read, so they
+        can be used after the block.
+        """
+        with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
+            yield session
+
+    def create_all(self) -> None:
+        """Create every table that does not exist yet (idempotent)."""
+        import hotelops.core.models  # noqa: F401  (registers every table)
+
+        try:
+            SQLModel.metadata.create_all(self.engine)
+        except OperationalError as exc:
+            raise _unavailable(self.engine.url, exc) from exc
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def open_database(
+    target: str,
+    *,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    create: bool = True,
+    echo: bool = False,
+) -> Database:
+    """Open the database named by a URL or an SQLite path, check it answers, create its tables.
+
+    A missing folder for an SQLite file is created. An unreachable server raises
+    ``DatabaseUnavailable`` with one line that names the server and the reason.
+    """
+    try:
+        url = make_url(normalize_url(target))
+    except ArgumentError as exc:
+        raise InputError(
+            f"database URL {target!r} is not valid: {exc} "
+            "(use a file path or postgresql+psycopg://user@host:5432/dbname)"
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        engine = _sqlite_engine(url, busy_timeout_ms, echo)
+    elif backend == "postgresql":
+        engine = create_engine(
+            url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+        )
+    else:
+        raise InputError(
+            f"database URL {describe_url(url)!r}: unsupported engine {backend!r} "
+            "(hotelops runs on sqlite and postgresql)"
+        )
+    db = Database(engine)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, SADatabaseError) as exc:
+        engine.dispose()
+        raise _unavailable(url, exc) from None
+    if create:
+        db.create_all()
+    return db
+
+
+def _sqlite_engine(url: URL, busy_timeout_ms: int, echo: bool) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                f"cannot create the folder for the database {path}: {exc.strerror}"
+            ) from None
+        url = url.set(database=str(path))
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module, so that BEGIN is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _unavailable(url: URL, exc: Exception) -> DatabaseUnavailable:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = reason[0] if reason else type(exc).__name__
+    if url.get_backend_name() == "postgresql":
+        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+        return DatabaseUnavailable(f"cannot connect to PostgreSQL at {where}: {first}")
+    return DatabaseUnavailable(f"cannot open the SQLite database {url.database}: {first}")

@@ -1,0 +1,81 @@
+"""The demo hotel: Kivima Hotel (KIV), built in a local SQLite file from ``fixtures/demo``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import select
+
+import hotelops
+from hotelops.core.db import open_database, sqlite_url
+from hotelops.core.errors import InputError
+from hotelops.core.hotelfile import ImportResult, import_hotel
+from hotelops.core.hotels import HotelSummary, get_hotel, summarize
+from hotelops.core.models import Meta
+
+DEMO_FILE = Path("demo") / "kivima.toml"
+DEFAULT_DEMO_DB = Path("hotelops-demo.db")
+
+
+def fixtures_dir() -> Path:
+    """The bundled fixtures: inside the installed package, or the repository's ``fixtures/``."""
+    package = Path(hotelops.__file__).resolve().parent
+    for candidate in (package / "_data" / "fixtures", package.parent / "fixtures"):
+        if (candidate / DEMO_FILE).is_file():
+            return candidate
+    raise InputError(
+        "the demo fixtures are missing from this installation "
+        "(reinstall hotelops: pip install -e .)"
+    )
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """The demo database that was built and what it holds."""
+
+    path: Path
+    imported: ImportResult
+    summary: HotelSummary
+
+
+def build_demo(path: Path, *, user: str = "demo") -> DemoResult:
+    """Build the demo hotel in a fresh SQLite file at ``path``.
+
+    An earlier demo database there is replaced; any other existing file is refused, so a real
+    database can never be overwritten by mistake.
+    """
+    path = path.expanduser().resolve()
+    if path.exists():
+        if not is_demo_database(path):
+            raise InputError(
+                f"{path} exists and is not a hotelops demo database; choose another --path"
+            )
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    db = open_database(str(path))
+    try:
+        with db.write() as session:
+            session.add(Meta(key="demo", value="true"))
+        imported = import_hotel(db, fixtures_dir() / DEMO_FILE, user=user)
+        with db.read() as session:
+            summary = summarize(session, get_hotel(session, imported.hotel_code))
+    finally:
+        db.dispose()
+    return DemoResult(path=path, imported=imported, summary=summary)
+
+
+def is_demo_database(path: Path) -> bool:
+    """True when ``path`` is an SQLite database that ``build_demo`` made."""
+    try:
+        db = open_database(sqlite_url(path), create=False)
+    except Exception:
+        return False
+    try:
+        with db.read() as session:
+            row = session.exec(select(Meta).where(Meta.key == "demo")).first()
+            return row is not None and row.value == "true"
+    except Exception:
+        return False
+    finally:
+        db.dispose()

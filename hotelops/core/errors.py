@@ -1,0 +1,60 @@
+"""Errors are data: each carries what went wrong, where, and how to fix it.
+
+The CLI maps ``exit_code`` to the process exit status (see ARCHITECTURE.md): 2 for bad usage or
+bad input, 3 when another process holds a lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (file, table or record), which field, what, the fix."""
+
+    source: str
+    field: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.field}" if self.field else self.source
+        text = f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class HotelopsError(Exception):
+    """Base of the errors a user can act on; ``str()`` is the one-line message to show."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[Problem] = list(problems or [])
+
+
+class InputError(HotelopsError):
+    """A file or argument the user gave is wrong; nothing was written."""
+
+    exit_code = 2
+
+
+class ConfigError(InputError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class DatabaseUnavailable(HotelopsError):
+    """The database cannot be reached (PostgreSQL down, wrong URL, unwritable SQLite folder)."""
+
+    exit_code = 2
+
+
+class NotFound(InputError):
+    """A record named by the user does not exist."""
+
+
+class LockBusy(HotelopsError):
+    """Another process holds the lock this work needs."""
+
+    exit_code = 3

@@ -1,0 +1,70 @@
+"""The hotelops data model: SQLModel tables, one module per area.
+
+Importing this package registers every table with ``SQLModel.metadata``.
+"""
+
+from hotelops.core.models.audit import AuditEntry
+from hotelops.core.models.guests import GuestProfile
+from hotelops.core.models.hotel import (
+    Agency,
+    Board,
+    Hotel,
+    Market,
+    RoomType,
+    Segment,
+    Source,
+    User,
+)
+from hotelops.core.models.inbox import (
+    Content,
+    InboxDocument,
+    InboxGuest,
+    InboxReservation,
+    InboxStatus,
+    InboxVersion,
+    RawMessage,
+)
+from hotelops.core.models.meta import Meta
+from hotelops.core.models.operators import Mapping, MappingKind, Operator, OperatorKind, SenderRule
+from hotelops.core.models.reservations import (
+    ACTIVE_STATUSES,
+    Folio,
+    FolioLine,
+    HotelReservation,
+    ReservationGuest,
+    ReservationNight,
+    ReservationStatus,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Agency",
+    "AuditEntry",
+    "Board",
+    "Content",
+    "Folio",
+    "FolioLine",
+    "GuestProfile",
+    "Hotel",
+    "HotelReservation",
+    "InboxDocument",
+    "InboxGuest",
+    "InboxReservation",
+    "InboxStatus",
+    "InboxVersion",
+    "Mapping",
+    "MappingKind",
+    "Market",
+    "Meta",
+    "Operator",
+    "OperatorKind",
+    "RawMessage",
+    "ReservationGuest",
+    "ReservationNight",
+    "ReservationStatus",
+    "RoomType",
+    "Segment",
+    "SenderRule",
+    "Source",
+    "User",
+]
