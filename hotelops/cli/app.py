@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 import hotelops
-from hotelops.cli import config_cmd, demo, hotel, init
+from hotelops.cli import config_cmd, demo, hotel, inbox, init, scan
 from hotelops.cli.common import AppState, err, state
 from hotelops.core.errors import HotelopsError
 
@@ -89,6 +89,8 @@ def main_callback(
 app.command("init")(init.init_command)
 app.command("demo")(demo.demo_command)
 app.add_typer(hotel.app, name="hotel")
+app.add_typer(scan.app, name="scan")
+app.add_typer(inbox.app, name="inbox")
 app.add_typer(config_cmd.app, name="config")
 
 

@@ -1,4 +1,4 @@
-"""``hotelops demo``: the demo hotel in a local SQLite file."""
+"""``hotelops demo``: the demo hotel in a local SQLite file, its operator messages scanned."""
 
 from __future__ import annotations
 
@@ -24,19 +24,36 @@ def demo_command(
     ] = DEFAULT_DEMO_DB,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Build the demo hotel (Kivima Hotel, KIV) and show what it holds."""
+    """Build the demo hotel (Kivima Hotel, KIV), scan its operators' messages, show it."""
     if state(ctx).verbose or not wants_json(ctx, json_out):
         err.print(f"building the demo hotel in [bold]{path}[/] ...")
     result = build_demo(path)
+    totals = result.scan.totals()
+    scanned = {
+        "operators": len(result.scan.operators),
+        "total": totals.total,
+        "new": totals.new,
+        "changed": totals.changed,
+        "errors": totals.errors,
+    }
     if wants_json(ctx, json_out):
         print_json(
             {
                 "database": str(result.path),
                 "imported": result.imported.counts,
                 "hotel": summary_json(result.summary),
+                "scan": scanned,
             }
         )
         return
     out.print(hotel_card(result.summary))
-    out.print(f"\n[green]✓[/] demo database: [bold]{result.path}[/]")
-    err.print(f"look around: [bold]hotelops --db {result.path} hotel show[/]")
+    out.print(
+        f"\n[bold]scanned[/] the demo operators' messages: {scanned['operators']} operators, "
+        f"{totals.total} reservations read, [green]{totals.new} new[/], "
+        f"[cyan]{totals.changed} changed[/], {totals.errors} error(s)"
+    )
+    out.print(f"[green]✓[/] demo database: [bold]{result.path}[/]")
+    err.print(
+        f"look around: [bold]hotelops --db {result.path} inbox list[/], "
+        f"[bold]hotelops --db {result.path} scan log[/]"
+    )

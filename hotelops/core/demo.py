@@ -8,13 +8,17 @@ from pathlib import Path
 from sqlmodel import select
 
 import hotelops
+from hotelops.core.config import LoadedConfig, ScanSettings, Settings
 from hotelops.core.db import open_database, sqlite_url
 from hotelops.core.errors import InputError
 from hotelops.core.hotelfile import ImportResult, import_hotel
 from hotelops.core.hotels import HotelSummary, get_hotel, summarize
 from hotelops.core.models import Meta
+from hotelops.core.scan.runner import ScanReport, ScanRequest, run_scan
 
 DEMO_FILE = Path("demo") / "kivima.toml"
+#: The operator messages the demo scans (each folder's bad/ examples are left out).
+DEMO_FOLDERS = ("mail", "ota", "alpinebits", "json")
 DEFAULT_DEMO_DB = Path("hotelops-demo.db")
 
 
@@ -37,6 +41,7 @@ class DemoResult:
     path: Path
     imported: ImportResult
     summary: HotelSummary
+    scan: ScanReport
 
 
 def build_demo(path: Path, *, user: str = "demo") -> DemoResult:
@@ -58,11 +63,19 @@ def build_demo(path: Path, *, user: str = "demo") -> DemoResult:
         with db.write() as session:
             session.add(Meta(key="demo", value="true"))
         imported = import_hotel(db, fixtures_dir() / DEMO_FILE, user=user)
+        config = LoadedConfig(
+            Settings(scan=ScanSettings(documents_dir=str(path.parent / f"{path.stem}-documents"))),
+            None,
+        )
+        folders = [
+            fixtures_dir() / name for name in DEMO_FOLDERS if (fixtures_dir() / name).is_dir()
+        ]
+        report = run_scan(db, config, ScanRequest(hotel_code=imported.hotel_code, folders=folders))
         with db.read() as session:
             summary = summarize(session, get_hotel(session, imported.hotel_code))
     finally:
         db.dispose()
-    return DemoResult(path=path, imported=imported, summary=summary)
+    return DemoResult(path=path, imported=imported, summary=summary, scan=report)
 
 
 def is_demo_database(path: Path) -> bool:

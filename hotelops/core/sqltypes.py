@@ -20,6 +20,8 @@ from sqlalchemy.types import TypeDecorator
 from hotelops.core.money import STORAGE_PLACES, to_decimal
 
 _SCALE = 10**STORAGE_PLACES
+_CENT = Decimal("0.01")
+_STORAGE_QUANTUM = Decimal(1).scaleb(-STORAGE_PLACES)
 
 
 class Money(TypeDecorator[Decimal]):
@@ -44,7 +46,10 @@ class Money(TypeDecorator[Decimal]):
         if value is None:
             return None
         # SUM() over BIGINT comes back as NUMERIC (a Decimal) on PostgreSQL: still exact.
-        return (Decimal(int(value)) / _SCALE).quantize(Decimal(1).scaleb(-STORAGE_PLACES))
+        amount = Decimal(int(value)) / _SCALE
+        # Two places when that is exact (1456.70, not 1456.7000); more only when needed.
+        cents = amount.quantize(_CENT)
+        return cents if cents == amount else amount.quantize(_STORAGE_QUANTUM)
 
     @property
     def python_type(self) -> type[Decimal]:

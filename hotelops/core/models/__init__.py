@@ -35,6 +35,7 @@ from hotelops.core.models.reservations import (
     ReservationNight,
     ReservationStatus,
 )
+from hotelops.core.models.scan import ScanLogLine, ScanRun, SourceState
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -63,8 +64,11 @@ __all__ = [
     "ReservationNight",
     "ReservationStatus",
     "RoomType",
+    "ScanLogLine",
+    "ScanRun",
     "Segment",
     "SenderRule",
     "Source",
+    "SourceState",
     "User",
 ]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import LargeBinary, UniqueConstraint
+from sqlalchemy import Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hotelops.core.models.base import (
@@ -71,6 +71,7 @@ class InboxReservation(SQLModel, table=True):
         UniqueConstraint(
             "hotel_id", "operator_id", "voucher", "operator_res_id", name="uq_inbox_identity"
         ),
+        Index("ix_inbox_grid", "hotel_id", "status", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,327 @@
+"""``hotelops inbox``: how people and scripts read the inbox."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+
+from hotelops.cli.common import out, print_json, state, wants_json
+from hotelops.core.hotels import get_hotel
+from hotelops.core.inbox import InboxFilter, InboxRow, inbox_detail, list_inbox
+from hotelops.core.models import Content, InboxStatus
+from hotelops.core.money import format_money
+
+app = typer.Typer(help="The inbox of operator reservations: list and show.", no_args_is_help=True)
+
+STATUS_STYLE = {"pending": "yellow", "approved": "green", "rejected": "red"}
+CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
+CONTENT_SHORT = {"new": "new", "modification": "modified", "cancellation": "cancelled"}
+
+
+def _iso(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=name) from None
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    status: Annotated[
+        InboxStatus | None, typer.Option("--status", help="pending, approved or rejected.")
+    ] = None,
+    content: Annotated[
+        Content | None, typer.Option("--content", help="new, modification or cancellation.")
+    ] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help="Operator code.")] = None,
+    arrival_from: Annotated[str | None, typer.Option("--arrival-from")] = None,
+    arrival_to: Annotated[str | None, typer.Option("--arrival-to")] = None,
+    sale_from: Annotated[str | None, typer.Option("--sale-from")] = None,
+    sale_to: Annotated[str | None, typer.Option("--sale-to")] = None,
+    missing: Annotated[
+        bool,
+        typer.Option(
+            "--missing-mappings", help="Only reservations with an unmapped operator code."
+        ),
+    ] = False,
+    search: Annotated[
+        str, typer.Option("--search", help="Guest name (any spelling) or voucher.")
+    ] = "",
+    sort: Annotated[
+        str, typer.Option("--sort", help="received, check_in, sale_date, voucher, operator, id.")
+    ] = "received",
+    ascending: Annotated[bool, typer.Option("--asc", help="Oldest first.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 100,
+    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Inbox reservations, newest first, like the review grid."""
+    app_state = state(ctx)
+    filters = InboxFilter(
+        status=status,
+        content=content,
+        operator=operator,
+        arrival_from=_iso(arrival_from, "--arrival-from"),
+        arrival_to=_iso(arrival_to, "--arrival-to"),
+        sale_from=_iso(sale_from, "--sale-from"),
+        sale_to=_iso(sale_to, "--sale-to"),
+        missing_mappings=missing,
+        search=search,
+    )
+    with app_state.database().read() as session:
+        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        page = list_inbox(
+            session,
+            hotel_row.id or 0,
+            filters,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+            descending=not ascending,
+        )
+    if wants_json(ctx, json_out):
+        print_json(
+            {
+                "total": page.total,
+                "offset": page.offset,
+                "limit": page.limit,
+                "rows": [_row_json(r) for r in page.rows],
+            }
+        )
+        return
+    table = Table(
+        title=f"inbox: {page.total} reservation(s)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    # (name, width, justify, the narrowest terminal that still shows it)
+    columns = [
+        ("id", 5, "right", 0),
+        ("status", 8, "left", 0),
+        ("content", 9, "left", 0),
+        ("operator", 8, "left", 0),
+        ("agency", 12, "left", 150),
+        ("guests", 0, "left", 0),
+        ("voucher", 11, "left", 0),
+        ("check-in", 8, "left", 0),
+        ("check-out", 9, "left", 100),
+        ("n", 2, "right", 0),
+        ("sale", 8, "left", 165),
+        ("pax", 5, "left", 0),
+        ("nat", 3, "left", 125),
+        ("board", 10, "left", 135),
+        ("room type", 16, "left", 115),
+    ]
+    shown = [c for c in columns if out.width >= c[3]]
+    # The guests column takes what the others leave (each column costs its width + 2).
+    guests_width = max(12, out.width - sum(c[1] + 2 for c in shown if c[1]) - 2)
+    for name, width, justify, _ in shown:
+        table.add_column(
+            name,
+            justify=justify,
+            no_wrap=True,
+            overflow="ellipsis",  # type: ignore[arg-type]
+            min_width=width or guests_width,
+            max_width=width or guests_width,
+        )
+    for r in page.rows:
+        values = {
+            "id": str(r.id),
+            "status": f"[{STATUS_STYLE[r.status]}]{r.status}[/]",
+            "content": f"[{CONTENT_STYLE[r.content]}]{CONTENT_SHORT[r.content]}[/]",
+            "operator": r.operator,
+            "agency": r.agency,
+            "guests": r.guest_names,
+            "voucher": r.voucher,
+            "check-in": f"{r.check_in:%d.%m.%y}",
+            "check-out": f"{r.check_out:%d.%m.%y}",
+            "n": str(r.nights),
+            "sale": f"{r.sale_date:%d.%m.%y}" if r.sale_date else "",
+            "pax": r.pax,
+            "nat": r.nationality,
+            "board": r.board,
+            "room type": r.room_type,
+        }
+        table.add_row(*(values[name] for name, *_ in shown))
+    out.print(table)
+    if page.total > page.offset + len(page.rows):
+        out.print(
+            f"[dim]showing {page.offset + 1}-{page.offset + len(page.rows)} of "
+            f"{page.total}; --offset {page.offset + len(page.rows)} for more[/]"
+        )
+
+
+def _row_json(r: InboxRow) -> dict[str, object]:
+    return {
+        "id": r.id,
+        "status": r.status,
+        "content": r.content,
+        "operator": r.operator,
+        "agency": r.agency,
+        "guest_names": r.guest_names,
+        "voucher": r.voucher,
+        "operator_res_id": r.operator_res_id,
+        "check_in": r.check_in,
+        "check_out": r.check_out,
+        "nights": r.nights,
+        "sale_date": r.sale_date,
+        "received_at": r.received_at,
+        "adults": r.adults,
+        "children": r.children,
+        "infants": r.infants,
+        "nationality": r.nationality,
+        "room_type": r.room_type,
+        "board": r.board,
+        "market": r.market,
+        "room_count": r.room_count,
+        "price": r.price,
+        "currency": r.currency,
+        "sender": r.sender,
+        "version": r.version,
+    }
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    inbox_id: Annotated[int, typer.Argument(metavar="ID", help="Inbox reservation id.")],
+    hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One inbox reservation: every field, guests, documents, versions and their diffs."""
+    app_state = state(ctx)
+    with app_state.database().read() as session:
+        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        detail = inbox_detail(session, hotel_row.id or 0, inbox_id)
+    r = detail.reservation
+    if wants_json(ctx, json_out):
+        print_json(
+            {
+                "reservation": r,
+                "operator": detail.operator_code,
+                "operator_name": detail.operator_name,
+                "guests": detail.guests,
+                "documents": detail.documents,
+                "versions": detail.versions,
+                "missing_mappings": detail.missing_mappings,
+                "hotel_reservation_id": detail.hotel_reservation_id,
+            }
+        )
+        return
+    header = (
+        f"[bold]#{r.id}[/]  {detail.operator_name} ([bold]{detail.operator_code}[/])  voucher "
+        f"[bold]{r.voucher}[/]{' / ' + r.operator_res_id if r.operator_res_id else ''}\n"
+        f"[{STATUS_STYLE[str(r.status)]}]{r.status}[/]  "
+        f"[{CONTENT_STYLE[str(r.content)]}]{r.content}[/]  version {r.version}\n"
+        f"check-in {r.check_in:%d.%m.%Y}  nights {r.nights}  check-out {r.check_out:%d.%m.%Y}"
+        f"   adults {r.adults}  children {r.children}"
+        f"{' (' + ', '.join(map(str, r.child_ages)) + ')' if r.child_ages else ''}"
+        f"  infants {r.infants}  rooms {r.room_count}  nationality {r.nationality or '-'}"
+    )
+    mapping = Table("", "operator value", "", show_header=False, box=None)
+    for label, column, kind in [
+        ("agency", r.operator_agency, "agency"),
+        ("room type", r.operator_room_type, "room_type"),
+        ("board", r.operator_board, "board"),
+        ("market", r.operator_market, "market"),
+        ("rate type", r.operator_rate_type, "rate_type"),
+    ]:
+        flag = "[red]unmapped[/]" if kind in detail.missing_mappings else ""
+        mapping.add_row(label, column or "-", flag)
+    sales = Table(show_header=False, box=None)
+    price = (
+        format_money(r.operator_price, r.operator_currency or None)
+        if r.operator_price is not None
+        else "-"
+    )
+    for label, value in [
+        ("sale date", f"{r.sale_date:%d.%m.%Y}" if r.sale_date else "-"),
+        ("received", f"{r.received_at:%d.%m.%Y %H:%M} UTC"),
+        ("option date", f"{r.option_date:%d.%m.%Y %H:%M}" if r.option_date else "-"),
+        ("operator price", price),
+        ("agency note", r.agency_note or "-"),
+        ("hotel note", r.hotel_note or "-"),
+        (
+            "cancellation",
+            f"{r.cancellation_date:%d.%m.%Y} {r.cancellation_note}" if r.cancellation_date else "-",
+        ),
+        (
+            "arrival flight",
+            " ".join(filter(None, [r.arrival_flight, r.arrival_route, r.arrival_flight_time]))
+            or "-",
+        ),
+        (
+            "departure flight",
+            " ".join(filter(None, [r.departure_flight, r.departure_route, r.departure_flight_time]))
+            or "-",
+        ),
+        ("sender", r.sender or "-"),
+    ]:
+        sales.add_row(label, value)
+    guests = Table(
+        "title",
+        "first name",
+        "last name",
+        "age",
+        "gender",
+        "birth date",
+        "passport",
+        "nat",
+        title="guests",
+        title_justify="left",
+    )
+    for g in detail.guests:
+        guests.add_row(
+            g.title,
+            g.first_name,
+            g.last_name,
+            str(g.age or ""),
+            g.gender,
+            f"{g.birth_date:%d.%m.%Y}" if g.birth_date else "",
+            g.passport,
+            g.nationality,
+        )
+    parts: list[object] = [
+        Panel(header, title="operator reservation", title_align="left"),
+        Panel(mapping, title="mapping", title_align="left"),
+        Panel(sales, title="sales", title_align="left"),
+        guests,
+    ]
+    if detail.documents:
+        docs = Table("file", "size", "type", "stored as", title="documents", title_justify="left")
+        for d in detail.documents:
+            docs.add_row(d.file_name, f"{d.size:,}", d.content_type, d.stored_path)
+        parts.append(docs)
+    versions = Table(
+        "#", "content", "received", "changed", "source", title="versions", title_justify="left"
+    )
+    for v in detail.versions:
+        changes = "; ".join(f"{k}: {_short(a)} → {_short(b)}" for k, (a, b) in v.diff.items())
+        if v.previous_status:
+            changes = f"(was {v.previous_status}) {changes}"
+        versions.add_row(
+            str(v.version_no),
+            v.content,
+            f"{v.received_at:%d.%m.%Y %H:%M}",
+            changes or "-",
+            f"{v.source} {v.source_ref}",
+        )
+    parts.append(versions)
+    out.print(Group(*parts))  # type: ignore[arg-type]
+
+
+def _short(value: object) -> str:
+    text = "-" if value in (None, "", []) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,369 @@
+"""``hotelops scan``: read every source once (or keep reading), and the scanner's log."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hotelops.cli.common import err, out, print_json, state, wants_json
+from hotelops.core.errors import HotelopsError
+from hotelops.core.hotels import get_hotel
+from hotelops.core.scan.inspect import inspect_file
+from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
+
+app = typer.Typer(
+    help="Scan operator APIs, IMAP mailboxes and the drop folder into the inbox.",
+    invoke_without_command=True,
+)
+
+LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+@app.callback()
+def scan(
+    ctx: typer.Context,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            "--operator",
+            help=(
+                "Only this operator (API endpoint); with --folder: the operator of files that do "
+                "not name one."
+            ),
+        ),
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source", help="Only these kinds of source: folder, imap, http (repeatable)."
+        ),
+    ] = None,
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--folder",
+            help="Scan this folder ad hoc instead of the configured sources.",
+            file_okay=False,
+        ),
+    ] = None,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", help="With --folder: subfolders too.")
+    ] = False,
+    hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch", help="Keep scanning; Ctrl-C or SIGTERM stops after the current scan."
+        ),
+    ] = False,
+    interval: Annotated[
+        int | None,
+        typer.Option(
+            "--interval",
+            min=1,
+            help=("Seconds between scans with --watch (default: scan.interval_seconds)."),
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only problems (for cron).")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Read every source once and print the scanner table (exit 1 when an operator failed)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app_state = state(ctx)
+    kinds = set(source) if source else None
+    if kinds and not kinds <= {"folder", "imap", "http"}:
+        raise typer.BadParameter("choose folder, imap or http", param_hint="--source")
+    request = ScanRequest(
+        hotel_code=hotel or app_state.config.settings.office.hotel or None,
+        operator=operator if not folder else None,
+        kinds=kinds,
+        folders=[folder] if folder else None,
+        folder_operator=operator if folder and operator else "",
+        recursive=recursive,
+    )
+    as_json = wants_json(ctx, json_out)
+    every = interval or app_state.config.settings.scan.interval_seconds
+    stop = threading.Event()
+    if watch:
+        _install_stop(stop)
+    worst = 0
+    while True:
+        report = _scan_once(app_state, request, show_progress=not (as_json or quiet))
+        worst = max(worst, 1 if report.has_problems else 0)
+        _show(report, as_json=as_json, quiet=quiet)
+        if not watch or stop.is_set():
+            break
+        if not _countdown(every, stop, show=not (as_json or quiet)):
+            break
+    raise typer.Exit(worst)
+
+
+def _scan_once(app_state, request: ScanRequest, *, show_progress: bool) -> ScanReport:  # type: ignore[no-untyped-def]
+    db = app_state.database()
+    if not (show_progress and err.is_terminal):
+        return run_scan(db, app_state.config, request)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("[bold]{task.completed}[/] messages"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("scanning", total=None)
+
+        def report(source: str, handled: int) -> None:
+            progress.update(task, description=f"scanning {source}", completed=handled)
+
+        return run_scan(db, app_state.config, request, progress=report)
+
+
+def _install_stop(stop: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        err.print("[yellow]stopping after this scan...[/]")
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _countdown(seconds: int, stop: threading.Event, *, show: bool) -> bool:
+    """Wait for the next scan; False when asked to stop."""
+    deadline = time.monotonic() + seconds
+    if show and err.is_terminal:
+        with err.status("") as status:
+            while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                status.update(f"next scan in [bold]{int(left) + 1}s[/] (Ctrl-C stops)")
+                stop.wait(min(1.0, left))
+    else:
+        stop.wait(max(0.0, deadline - time.monotonic()))
+    return not stop.is_set()
+
+
+def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "run_id": report.run_id,
+                "started_at": report.started_at,
+                "ended_at": report.ended_at,
+                "skipped": report.skipped,
+                "operators": [
+                    {k: v for k, v in asdict(s).items() if k != "sources"} for s in report.operators
+                ],
+                "totals": {
+                    k: v
+                    for k, v in asdict(report.totals()).items()
+                    if k in ("total", "new", "changed", "unchanged", "errors")
+                },
+                "unmatched": report.unmatched,
+                "log": [asdict(line) for line in report.log],
+            }
+        )
+        return
+    problems = [line for line in report.log if line.level in ("error", "warning")]
+    if quiet:
+        for line in problems:
+            err.print(
+                f"[{LEVEL_STYLE[line.level]}]{line.level}[/] {line.operator_code or '-'}: "
+                f"{line.message}",
+                soft_wrap=True,
+            )
+        return
+    table = Table(
+        title=f"scan {report.started_at:%H:%M:%S}–{report.ended_at:%H:%M:%S}", title_justify="left"
+    )
+    for name, justify in [
+        ("operator", "left"),
+        ("name", "left"),
+        ("total", "right"),
+        ("new", "right"),
+        ("changed", "right"),
+        ("unchanged", "right"),
+        ("error", "right"),
+        ("last scan", "left"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for s in report.operators:
+        when = (
+            f"{s.started_at:%H:%M:%S} - {s.ended_at:%H:%M:%S}"
+            if s.started_at and s.ended_at
+            else ""
+        )
+        table.add_row(
+            s.operator_code or "[yellow](unmatched)[/]",
+            s.operator_name,
+            str(s.total),
+            _n(s.new, "green"),
+            _n(s.changed, "cyan"),
+            str(s.unchanged),
+            _n(s.errors, "bold red"),
+            when,
+        )
+    totals = report.totals()
+    table.add_row(
+        "[bold]total[/]",
+        "",
+        f"[bold]{totals.total}[/]",
+        _n(totals.new, "green"),
+        _n(totals.changed, "cyan"),
+        str(totals.unchanged),
+        _n(totals.errors, "bold red"),
+        "",
+    )
+    out.print(table)
+    if report.skipped:
+        out.print(f"[dim]{report.skipped} message(s) already in the archive were skipped[/]")
+    for line in problems:
+        err.print(
+            f"[{LEVEL_STYLE[line.level]}]{line.level}[/] {line.operator_code or '-'}: "
+            f"{line.message}",
+            soft_wrap=True,
+        )
+
+
+def _n(value: int, style: str) -> str:
+    return f"[{style}]{value}[/]" if value else "0"
+
+
+@app.command("log")
+def log_command(
+    ctx: typer.Context,
+    operator: Annotated[
+        str | None, typer.Option("--operator", help='Only this operator ("" for unmatched mail).')
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many lines.")] = 50,
+    hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The scanner's log, newest first: what was read, what failed and why."""
+    app_state = state(ctx)
+    with app_state.database().read() as session:
+        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        lines = scan_log(session, hotel_row.id or 0, operator=operator, limit=limit)
+    if wants_json(ctx, json_out):
+        print_json(
+            [
+                {
+                    "at": line.at,
+                    "level": line.level,
+                    "operator": line.operator_code,
+                    "source": line.source,
+                    "message": line.message,
+                    "raw_message_id": line.raw_message_id,
+                }
+                for line in lines
+            ]
+        )
+        return
+    table = Table("time", "level", "operator", "message")
+    for line in lines:
+        table.add_row(
+            f"{line.at:%Y-%m-%d %H:%M:%S}",
+            f"[{LEVEL_STYLE.get(line.level, '')}]{line.level}[/]",
+            line.operator_code or "(unmatched)",
+            line.message,
+        )
+    out.print(table)
+
+
+@app.command("status")
+def status_command(
+    ctx: typer.Context,
+    hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Each operator's latest scan: total, new, changed, errors and when."""
+    app_state = state(ctx)
+    with app_state.database().read() as session:
+        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        runs = last_runs(session, hotel_row.id or 0)
+    rows = [
+        {
+            "operator": r.operator_code,
+            "total": r.total,
+            "new": r.new,
+            "changed": r.changed,
+            "unchanged": r.unchanged,
+            "errors": r.errors,
+            "started_at": r.started_at,
+            "ended_at": r.ended_at,
+        }
+        for r in runs
+    ]
+    if wants_json(ctx, json_out):
+        print_json(rows)
+        return
+    table = Table("operator", "total", "new", "changed", "error", "last scan")
+    for r in runs:
+        table.add_row(
+            r.operator_code or "(unmatched)",
+            str(r.total),
+            _n(r.new, "green"),
+            _n(r.changed, "cyan"),
+            _n(r.errors, "bold red"),
+            f"{r.started_at:%Y-%m-%d %H:%M:%S} - {r.ended_at:%H:%M:%S}",
+        )
+    out.print(table)
+
+
+@app.command("parse")
+def parse_command(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="An .eml, .xml or .json message.", exists=True, dir_okay=False)
+    ],
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            "--operator", help="The operator's template to use (default: by sender rule)."
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what hotelops reads from one message (for mail: what each template rule found)."""
+    app_state = state(ctx)
+    result = inspect_file(
+        file.read_bytes(), file.name, operator=operator, db=_optional_db(app_state)
+    )
+    if wants_json(ctx, json_out):
+        print_json(asdict(result))
+        raise typer.Exit(1 if result.error else 0)
+    out.print(
+        f"[bold]{file.name}[/]: format {result.format}, operator "
+        f"[bold]{result.operator_code or '?'}[/]"
+        + (f", sender {result.sender}" if result.sender else "")
+    )
+    if result.fields:
+        table = Table("field", "value", "rule", title="template", title_justify="left")
+        for name, value, rule in result.fields:
+            table.add_row(name, value or "[red]—[/]", f"[dim]{rule}[/]")
+        out.print(table)
+    for index, reservation in enumerate(result.reservations, 1):
+        table = Table("field", "value", title=f"reservation {index}", title_justify="left")
+        for key, value in reservation.items():
+            if value not in (None, "", [], 0) or key in ("voucher", "check_in", "check_out"):
+                table.add_row(key, str(value))
+        out.print(table)
+    if result.error:
+        err.print(f"[bold red]error:[/] {result.error}")
+        raise typer.Exit(1)
+
+
+def _optional_db(app_state):  # type: ignore[no-untyped-def]
+    try:
+        return app_state.database()
+    except HotelopsError:  # parsing a file needs no database; the sender rules are a bonus
+        return None

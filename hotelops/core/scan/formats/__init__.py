@@ -1,0 +1,1 @@
+"""Wire formats: each turns the bytes of one message into ``ParsedReservation`` records."""

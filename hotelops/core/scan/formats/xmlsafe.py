@@ -1,0 +1,78 @@
+"""Parse untrusted XML safely: no entities, no network, no DTDs, no huge trees.
+
+Operator payloads arrive from the internet and from mailboxes. An XML document that declares
+entities can expand a few hundred bytes into gigabytes ("billion laughs") or read local files and
+URLs (XXE). No reservation message needs a DTD, so any DOCTYPE that declares an entity is refused
+before lxml sees it, and the parser itself resolves nothing and loads nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
+
+from hotelops.core.scan.model import ParseError
+
+__all__ = ["parse_xml"]
+
+# A DOCTYPE with an internal subset that declares an entity (general or parameter). Checked on the
+# raw bytes so a hostile DTD never reaches libxml2; UTF-16 input is caught after parsing instead.
+_DOCTYPE = re.compile(rb"<!DOCTYPE\s+([^\s\[>]+)", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_POSITION = re.compile(r",?\s*line \d+, column \d+$")
+
+# lxml parser objects must not be shared by threads parsing at the same time (the TUI scans in
+# worker threads), so each thread creates its parser once and keeps it.
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+            dtd_validation=False,
+            remove_blank_text=False,
+        )
+        _local.parser = parser
+    return parser
+
+
+def _refuse_entities(data: bytes) -> None:
+    doctype = _DOCTYPE.search(data)
+    if doctype and _ENTITY.search(data, doctype.end()):
+        name = doctype.group(1).decode("ascii", "replace")
+        raise ParseError(f"XML declares entities (DOCTYPE {name}): refused")
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """The root element of an untrusted XML document.
+
+    Raises ``ParseError`` for an empty or malformed document (naming the line and column) and for
+    any document whose DOCTYPE declares entities.
+    """
+    # Some operators put a newline or spaces before the XML declaration; libxml2 rejects that.
+    data = data.lstrip(b" \t\r\n")
+    if not data:
+        raise ParseError("XML is empty")
+    _refuse_entities(data)
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position
+        # lxml appends ", line L, column C" to libxml2's message; the position is said once.
+        message = _POSITION.sub("", (exc.msg or str(exc)).strip())
+        raise ParseError(
+            f"XML is not well-formed at line {line}, column {column}: {message}"
+        ) from None
+    if root is None:
+        raise ParseError("XML has no root element")
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise ParseError(f"XML declares entities (DOCTYPE {dtd.name}): refused")
+    return root

@@ -1,0 +1,1 @@
+"""Where messages come from: a drop folder, IMAP mailboxes, operator HTTP APIs."""

@@ -1,0 +1,61 @@
+"""The one thing every source yields: a raw message and where it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass
+class RawItem:
+    """The bytes of one message as received, and what the source knows about it.
+
+    ``source`` names the source ("folder:/srv/drop", "imap:reservations/INBOX", "http:TUIP");
+    ``source_ref`` the message within it (file name, "UIDVALIDITY:UID", API message id).
+    ``operator_code`` and ``format`` are set when the source knows them (an API endpoint is one
+    operator's; ``scan --folder --operator X``); otherwise ingest works them out.
+    """
+
+    data: bytes
+    source: str
+    source_ref: str
+    received_at: datetime
+    operator_code: str = ""
+    format: str = ""  # "ota" | "alpinebits" | "json" | "mail" | "" (detect)
+    message_id: str = ""
+    #: Operator codes the source suggests (a drop folder: the file name's prefix and its
+    #: folder's name), used only when the message itself names no operator.
+    operator_hints: tuple[str, ...] = ()
+
+
+@dataclass
+class SourceLog:
+    """A line a source wants in the scan log (a retry, a UIDVALIDITY reset ...)."""
+
+    level: str  # "info" | "warning" | "error"
+    message: str
+    operator_code: str = ""
+
+
+class Source(Protocol):
+    """A place messages come from."""
+
+    name: str
+
+    def fetch(self) -> Iterator[RawItem]:
+        """Every message not yet known to be read; may raise ``SourceError``."""
+        ...
+
+    def acknowledge(self, ack_ids: list[str]) -> None:
+        """Tell the operator these were stored (API sources); others do nothing."""
+        ...
+
+    def logs(self) -> list[SourceLog]:
+        """Lines collected while fetching."""
+        ...
+
+
+class SourceError(Exception):
+    """A source could not be read at all (server down, login refused); the scan goes on."""

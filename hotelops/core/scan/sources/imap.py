@@ -1,0 +1,154 @@
+"""IMAP mailboxes, read-only: mail is never deleted, moved or flagged.
+
+Per folder the source remembers UIDVALIDITY and the highest UID read. Next time it asks only for
+newer UIDs (``UID SEARCH UID n:*`` always returns the highest UID even when it is below n, so
+the result is filtered). When UIDVALIDITY changes the UIDs mean nothing any more: the folder is
+searched again ``search_back_days`` back, and ingest skips what it has by content hash and
+Message-ID. Messages are fetched with ``BODY.PEEK[]`` in batches of explicit UIDs, so the server
+never sets ``\\Seen``.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from email.parser import BytesHeaderParser
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from hotelops.core.config import ImapAccount, secret
+from hotelops.core.scan.sources.base import RawItem, SourceError, SourceLog
+
+#: Provider presets: host, port, SSL.
+PRESETS = {
+    "gmail": ("imap.gmail.com", 993, True),
+    "outlook": ("outlook.office365.com", 993, True),
+    "office365": ("outlook.office365.com", 993, True),
+}
+BATCH = 100
+
+
+class ImapSource:
+    """One mailbox folder of one account."""
+
+    def __init__(
+        self,
+        account: ImapAccount,
+        *,
+        env: dict[str, str] | None = None,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = 30,
+    ) -> None:
+        self.account = account
+        self.env = env
+        self.today = today
+        self.ssl_context = ssl_context
+        self.timeout = timeout
+        self.name = f"imap:{account.name}/{account.folder}"
+        self.state: dict[str, str] = {}
+        self._logs: list[SourceLog] = []
+
+    def _connect(self) -> IMAPClient:
+        host, port, use_ssl = PRESETS.get(self.account.provider, ("", 993, True))
+        host = self.account.host or host
+        port = self.account.port if self.account.host else port
+        use_ssl = self.account.ssl if self.account.host else use_ssl
+        if not host:
+            raise SourceError(f"{self.name}: no IMAP host (set host, or a provider preset)")
+        password = secret(
+            self.account.password_env, what=f"IMAP account {self.account.name}", env=self.env
+        )
+        try:
+            client = IMAPClient(
+                host, port=port, ssl=use_ssl, ssl_context=self.ssl_context, timeout=self.timeout
+            )
+        except (TimeoutError, OSError, IMAPClientError) as exc:
+            raise SourceError(f"{self.name}: cannot reach {host}:{port}: {exc}") from None
+        try:
+            client.login(self.account.user, password)
+        except LoginError:
+            client.shutdown()
+            raise SourceError(
+                f"{self.name}: login refused for {self.account.user} "
+                f"(check ${self.account.password_env})"
+            ) from None
+        return client
+
+    def fetch(self) -> Iterator[RawItem]:
+        """New messages since the last scan (or the last N days after a UIDVALIDITY change)."""
+        client = self._connect()
+        try:
+            try:
+                info: dict[bytes, Any] = client.select_folder(
+                    self.account.folder, readonly=self.account.read_only
+                )
+            except IMAPClientError as exc:
+                raise SourceError(
+                    f"{self.name}: cannot open folder {self.account.folder}: {exc}"
+                ) from None
+            validity = str(info.get(b"UIDVALIDITY", ""))
+            last_uid = int(self.state.get("last_uid", "0") or 0)
+            if self.state.get("uidvalidity") and self.state["uidvalidity"] != validity:
+                self._logs.append(
+                    SourceLog(
+                        "warning",
+                        f"{self.name}: UIDVALIDITY changed ({self.state['uidvalidity']} "
+                        f"→ {validity}); searching {self.account.search_back_days} days again, "
+                        "known mail is skipped",
+                    )
+                )
+                last_uid = 0
+            if last_uid:
+                uids = [u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid]
+            else:
+                since = self.today() - timedelta(days=self.account.search_back_days)
+                uids = client.search(["SINCE", since])
+            uids = sorted(uids)
+            newest = last_uid
+            for start in range(0, len(uids), BATCH):
+                chunk = uids[start : start + BATCH]
+                fetched = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"])
+                for uid in chunk:
+                    data = fetched.get(uid, {})
+                    body = data.get(b"BODY[]")
+                    if not isinstance(body, bytes):
+                        continue
+                    when = data.get(b"INTERNALDATE")
+                    received = (
+                        when.astimezone(UTC)
+                        if isinstance(when, datetime) and when.tzinfo
+                        else datetime.now(UTC)
+                    )
+                    yield RawItem(
+                        data=body,
+                        source=self.name,
+                        source_ref=f"{validity}:{uid}",
+                        received_at=received,
+                        format="mail",
+                        message_id=_message_id(body),
+                    )
+                    newest = max(newest, uid)
+            self.state = {"uidvalidity": validity, "last_uid": str(newest)}
+        finally:
+            try:
+                client.logout()
+            except (IMAPClientError, OSError):
+                client.shutdown()
+
+    def acknowledge(self, ack_ids: list[str]) -> None:
+        """Mail is read-only: nothing is sent back here."""
+
+    def logs(self) -> list[SourceLog]:
+        """Lines collected while reading."""
+        lines, self._logs = self._logs, []
+        return lines
+
+
+def _message_id(body: bytes) -> str:
+    head = body.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in body else body.split(b"\n\n", 1)[0]
+    value = BytesHeaderParser().parsebytes(head + b"\n\n").get("Message-ID", "")
+    return str(value).strip()[:300]
