@@ -36,7 +36,7 @@ from pathlib import Path
 from lxml import etree
 
 from hotelops.core.config import LoadedConfig, ScanSettings, Settings
-from hotelops.core.db import open_database
+from hotelops.core.db import Database, open_database
 from hotelops.core.demo import DEMO_FILE, fixtures_dir
 from hotelops.core.hotelfile import import_hotel
 from hotelops.core.scan.inspect import inspect_file
@@ -47,12 +47,24 @@ def templates() -> list[tuple[str, bytes, str]]:
     """(file name, bytes, voucher) of every good mail and OTA fixture that parses."""
     found = []
     root = fixtures_dir()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_database(str(Path(tmp) / "rules.db"))
+        import_hotel(db, root / DEMO_FILE, user="bench")
+        try:
+            return _templates(root, db, found)
+        finally:
+            db.dispose()
+
+
+def _templates(
+    root: Path, db: Database, found: list[tuple[str, bytes, str]]
+) -> list[tuple[str, bytes, str]]:
     for folder in ("mail", "ota"):
         for path in sorted((root / folder).glob("*")):
             if path.suffix not in (".eml", ".xml"):
                 continue
             data = path.read_bytes()
-            result = inspect_file(data, path.name, operator=None, db=None)
+            result = inspect_file(data, path.name, operator=None, db=db)
             if result.error or not result.reservations:
                 continue
             voucher = str(result.reservations[0]["voucher"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -16,7 +17,11 @@ from hotelops.core.sqltypes import utcnow
 def jsonable(value: Any) -> Any:
     """A JSON-safe copy: money as strings, dates ISO, enums by value, bytes by size."""
     if isinstance(value, SQLModel):
-        return {key: jsonable(item) for key, item in value.model_dump().items()}
+        # Enum columns come back from the database as plain strings: that is expected.
+        dumped = value.model_dump(warnings=False)
+        return {key: jsonable(item) for key, item in dumped.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set):

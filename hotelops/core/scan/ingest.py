@@ -22,15 +22,16 @@ import hashlib
 import mimetypes
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, tuple_
+from sqlalchemy import Table, delete, insert, tuple_, update
 from sqlmodel import Session, col, select
 
-from hotelops.core.auditlog import jsonable
 from hotelops.core.db import Database
 from hotelops.core.models import (
     Content,
@@ -46,7 +47,7 @@ from hotelops.core.models import (
 )
 from hotelops.core.scan.formats.mail import MailTemplate
 from hotelops.core.scan.formats.ota import STAY_NOT_SENT
-from hotelops.core.scan.model import ParsedAttachment, ParsedReservation
+from hotelops.core.scan.model import ParsedAttachment, ParsedGuest, ParsedReservation
 from hotelops.core.scan.parse import ParsedMessage, parse_message
 from hotelops.core.scan.senders import SenderRules
 from hotelops.core.scan.sources.base import RawItem
@@ -153,16 +154,17 @@ class IngestOutcome:
 class _Pending:
     """A reservation decided in memory, written when the batch flushes."""
 
-    row: InboxReservation
+    row: Any  # an InboxReservation already stored, or a _NewRow
     parsed: ParsedReservation
     snapshot: dict[str, Any]
     version_no: int
     content: Content
     diff: dict[str, Any]
-    raw: RawMessage
+    raw: _Raw
     guests_changed: bool
     result: StoredReservation
     previous_status: str = ""
+    outcome: IngestOutcome | None = None
 
 
 class Ingestor:
@@ -196,6 +198,7 @@ class Ingestor:
                 )
             ).all()
             self.rules = SenderRules.from_pairs([(p, by_id[o]) for p, o in pairs if o in by_id])
+            self._claimed: set[str] = set()
             self.known_hashes: set[str] = set(
                 session.exec(select(RawMessage.sha256).where(RawMessage.hotel_id == hotel.id)).all()
             )
@@ -212,29 +215,52 @@ class Ingestor:
 
     def ingest(self, items: Iterable[RawItem]) -> list[IngestOutcome]:
         """Archive, parse and store a batch of messages in one transaction."""
+        return self.store(self.prepare(list(items)))
+
+    def prepare(self, items: list[RawItem]) -> PreparedBatch:
+        """Claim the batch's new messages and parse them (no database work).
+
+        Claiming happens here, in order, so a message seen twice is archived once.
+        """
         work: list[tuple[IngestOutcome, ParsedMessage | None, str]] = []
-        seen_in_batch: set[str] = set()
+        to_parse: list[RawItem] = []
         for item in items:
             digest = hashlib.sha256(item.data).hexdigest()
             outcome = IngestOutcome(item=item, operator_code=item.operator_code)
-            if digest in self.known_hashes or digest in seen_in_batch:
+            if digest in self.known_hashes or digest in self._claimed:
                 outcome.duplicate = True
                 work.append((outcome, None, digest))
                 continue
-            seen_in_batch.add(digest)
-            parsed = self.parse(item)
-            outcome.operator_code = parsed.operator_code
-            outcome.unmatched = parsed.unmatched
-            outcome.error = parsed.error
-            work.append((outcome, parsed, digest))
+            self._claimed.add(digest)
+            work.append((outcome, None, digest))
+            to_parse.append(item)
+        parsed = [self.parse(item) for item in to_parse]
+        return PreparedBatch(work, lambda: parsed)
+
+    def store(self, batch: PreparedBatch) -> list[IngestOutcome]:
+        """Write a prepared batch in one transaction; returns what became of each message."""
+        parsed = iter(batch.parsed())
+        work: list[tuple[IngestOutcome, ParsedMessage | None, str]] = []
+        for outcome, _none, digest in batch.work:
+            if outcome.duplicate:
+                work.append((outcome, None, digest))
+                continue
+            message = next(parsed)
+            outcome.operator_code = message.operator_code
+            outcome.unmatched = message.unmatched
+            outcome.error = message.error
+            work.append((outcome, message, digest))
         with self.db.write() as session:
             self._store(session, work)
-        for outcome, _parsed, digest in work:
+        for outcome, _message, digest in work:
             if not outcome.duplicate:
                 self.known_hashes.add(digest)
         return [outcome for outcome, _, _ in work]
 
     # -- the transaction -------------------------------------------------------------------
+    # The hot path writes with Core executemany (INSERT ... RETURNING for ids): building one
+    # SQLModel object per row costs more than the database does. Existing rows that change are
+    # few and go through the ORM.
 
     def _store(
         self, session: Session, work: list[tuple[IngestOutcome, ParsedMessage | None, str]]
@@ -252,7 +278,8 @@ class Ingestor:
                     )
                 ).all()
             )
-        raws: list[tuple[IngestOutcome, ParsedMessage, RawMessage]] = []
+        raws: list[tuple[IngestOutcome, ParsedMessage, _Raw]] = []
+        params: list[dict[str, Any]] = []
         for outcome, parsed, digest in work:
             if parsed is None:
                 continue
@@ -261,26 +288,29 @@ class Ingestor:
                 outcome.duplicate = True
                 continue
             item = outcome.item
-            raw = RawMessage(
-                hotel_id=self.hotel_id,
-                operator_id=self.operator_ids.get(parsed.operator_code),
-                source=item.source[:200],
-                source_ref=item.source_ref[:300],
-                message_id=parsed.message_id[:300],
-                sender=parsed.sender[:254],
-                content=parsed.archive_bytes,
-                size=len(item.data),
-                sha256=digest,
-                received_at=item.received_at,
-                parse_error=parsed.error,
+            raw = _Raw(sender=parsed.sender[:254], received_at=item.received_at)
+            params.append(
+                {
+                    "hotel_id": self.hotel_id,
+                    "operator_id": self.operator_ids.get(parsed.operator_code),
+                    "source": item.source[:200],
+                    "source_ref": item.source_ref[:300],
+                    "message_id": parsed.message_id[:300],
+                    "sender": raw.sender,
+                    "content": parsed.archive_bytes,
+                    "size": len(item.data),
+                    "sha256": digest,
+                    "received_at": item.received_at,
+                    "parse_error": parsed.error,
+                }
             )
-            session.add(raw)
             raws.append((outcome, parsed, raw))
             if parsed.message_id:
                 known_ids.add(parsed.message_id)
-        session.flush()
-        for outcome, _parsed, raw in raws:
-            outcome.raw_id = raw.id
+        for (outcome, _parsed, raw), new_id in zip(
+            raws, _insert_returning_ids(session, RAW_TABLE, params), strict=True
+        ):
+            raw.id = outcome.raw_id = new_id
 
         stored = [(o, p, r) for o, p, r in raws if p.error is None and p.reservations]
         rows = self._existing(session, stored)
@@ -311,25 +341,100 @@ class Ingestor:
                     outcome.ack_ids.append(reservation.ack_id)
                 if pending is None:
                     continue
+                pending.outcome = outcome
                 rows[key] = pending.row
                 latest[id(pending.row)] = pending.snapshot
                 pendings.append(pending)
-                session.add(pending.row)
+        self._write(session, pendings)
+
+    def _write(self, session: Session, pendings: list[_Pending]) -> None:
+        """New rows by Core (ids returned), changed ones by the ORM, then their children."""
+        # A reservation new in this batch and changed again later in it is one row.
+        unique_new = list(
+            {id(p.row): p.row for p in pendings if isinstance(p.row, _NewRow)}.values()
+        )
+        ids = _insert_returning_ids(session, INBOX_TABLE, [r.values() for r in unique_new])
+        for row, new_id in zip(unique_new, ids, strict=True):
+            row.id = new_id
+        for row in {id(p.row): p.row for p in pendings if not isinstance(p.row, _NewRow)}.values():
+            session.add(row)
         session.flush()
+        versions: list[dict[str, Any]] = []
+        guests: dict[int, list[dict[str, Any]]] = {}
+        replaced: set[int] = set()
         for pending in pendings:
-            self._write_children(session, pending, outcome_for(pending, stored))
+            row = pending.row
+            assert row.id is not None
+            pending.result.inbox_id = row.id
+            data = dict(pending.snapshot)
+            if pending.previous_status and pending.previous_status != "pending":
+                data["previous_status"] = pending.previous_status
+            versions.append(
+                {
+                    "hotel_id": self.hotel_id,
+                    "inbox_reservation_id": row.id,
+                    "version_no": pending.version_no,
+                    "content": str(pending.content),
+                    "raw_message_id": pending.raw.id,
+                    "received_at": pending.raw.received_at,
+                    "data": data,
+                    "diff": pending.diff,
+                }
+            )
+            if pending.guests_changed:
+                if not isinstance(row, _NewRow):
+                    replaced.add(row.id)
+                # Only the latest guest list counts when a row changed twice in one batch.
+                guests[row.id] = self._guest_rows(row.id, pending.parsed)
+            for attachment in pending.parsed.attachments:
+                self._attach(session, attachment, row.id, pending)
+        if replaced:
+            session.execute(
+                delete(InboxGuest).where(col(InboxGuest.inbox_reservation_id).in_(replaced))
+            )
+        if versions:
+            session.execute(insert(VERSION_TABLE), versions)
+        guest_rows = [g for group in guests.values() for g in group]
+        if guest_rows:
+            session.execute(insert(GUEST_TABLE), guest_rows)
+        # Rows created and changed again in this batch: write their final state.
+        for row in unique_new:
+            if row.version > 1:
+                session.execute(
+                    update(INBOX_TABLE).where(INBOX_TABLE.c.id == row.id).values(row.values())
+                )
         session.flush()
 
+    def _guest_rows(self, inbox_id: int, parsed: ParsedReservation) -> list[dict[str, Any]]:
+        return [
+            {
+                "hotel_id": self.hotel_id,
+                "inbox_reservation_id": inbox_id,
+                "seq": seq,
+                "title": guest.title[:16],
+                "first_name": guest.first_name[:80],
+                "last_name": guest.last_name[:80],
+                "name_folded": fold(f"{guest.first_name} {guest.last_name}")[:170],
+                "age": guest.age,
+                "gender": guest.gender[:8],
+                "birth_date": guest.birth_date,
+                "passport": guest.passport[:32],
+                "nationality": guest.nationality[:3],
+                "guest_profile_id": None,
+            }
+            for seq, guest in enumerate(parsed.guests)
+        ]
+
     def _existing(
-        self, session: Session, stored: list[tuple[IngestOutcome, ParsedMessage, RawMessage]]
-    ) -> dict[tuple[int, str, str], InboxReservation]:
+        self, session: Session, stored: list[tuple[IngestOutcome, ParsedMessage, _Raw]]
+    ) -> dict[tuple[int, str, str], Any]:
         keys = {
             (self.operator_ids[p.operator_code], r.voucher)
             for _, p, _ in stored
             for r in p.reservations
             if r.voucher
         }
-        found: dict[tuple[int, str, str], InboxReservation] = {}
+        found: dict[tuple[int, str, str], Any] = {}
         key_list = sorted(keys)
         for start in range(0, len(key_list), 500):
             chunk = key_list[start : start + 500]
@@ -341,12 +446,11 @@ class Ingestor:
                 found[(row.operator_id, row.voucher, row.operator_res_id)] = row
         return found
 
-    def _latest_versions(
-        self, session: Session, rows: Iterable[InboxReservation]
-    ) -> dict[int, dict[str, Any]]:
-        pairs = [(row.id, row.version) for row in rows if row.id is not None]
+    def _latest_versions(self, session: Session, rows: Iterable[Any]) -> dict[int, dict[str, Any]]:
+        listed = list(rows)
+        pairs = [(row.id, row.version) for row in listed if row.id is not None]
         latest: dict[int, dict[str, Any]] = {}
-        by_row_id = {row.id: row for row in rows}
+        by_row_id = {row.id: row for row in listed}
         for start in range(0, len(pairs), 500):
             chunk = pairs[start : start + 500]
             query = select(InboxVersion.inbox_reservation_id, InboxVersion.data).where(
@@ -360,10 +464,10 @@ class Ingestor:
 
     def _decide(
         self,
-        row: InboxReservation | None,
+        row: Any,
         latest: dict[int, dict[str, Any]],
         reservation: ParsedReservation,
-        raw: RawMessage,
+        raw: _Raw,
         operator_id: int,
     ) -> _Pending | None:
         now = self.now()
@@ -373,18 +477,17 @@ class Ingestor:
         if row is None:
             content = reservation.content or Content.NEW
             snapshot = snapshot_of(reservation, content)
-            row = InboxReservation(
+            row = _NewRow.create(
                 hotel_id=self.hotel_id,
                 operator_id=operator_id,
                 voucher=reservation.voucher,
                 operator_res_id=reservation.operator_res_id,
-                nights=reservation.nights,
                 received_at=raw.received_at,
                 created_at=now,
                 updated_at=now,
+                sender=raw.sender,
                 check_in=reservation.check_in,
                 check_out=reservation.check_out,
-                sender=raw.sender,
             )
             _apply(row, reservation, content)
             result = StoredReservation(None, reservation.voucher, content.value)
@@ -396,12 +499,12 @@ class Ingestor:
             requested = Content.MODIFICATION
         snapshot = snapshot_of(reservation, requested)
         # A cancellation often carries only the voucher and dates: what it leaves out is kept.
-        fields = [k for k in COMPARED if k != "content"]
+        compared = [k for k in COMPARED if k != "content"]
         if requested == Content.CANCELLATION:
-            fields = [k for k in fields if _present(snapshot.get(k))]
+            compared = [k for k in compared if _present(snapshot.get(k))]
         diff = {
             k: [previous.get(k), snapshot.get(k)]
-            for k in fields
+            for k in compared
             if previous.get(k) != snapshot.get(k)
         }
         old_content = previous.get("content")
@@ -409,13 +512,13 @@ class Ingestor:
             diff["content"] = [old_content, requested.value]
         if not diff:
             return None
-        merged = {**previous, **{k: snapshot.get(k) for k in fields}, "content": requested.value}
+        merged = {**previous, **{k: snapshot.get(k) for k in compared}, "content": requested.value}
         previous_status = str(row.status)
         _apply(
             row,
             reservation,
             requested,
-            only=None if requested != Content.CANCELLATION else set(fields),
+            only=None if requested != Content.CANCELLATION else set(compared),
         )
         row.version += 1
         row.received_at = raw.received_at
@@ -437,66 +540,26 @@ class Ingestor:
             previous_status,
         )
 
-    def _write_children(
-        self, session: Session, pending: _Pending, outcome: IngestOutcome | None
+    def _attach(
+        self, session: Session, attachment: ParsedAttachment, inbox_id: int, pending: _Pending
     ) -> None:
-        row = pending.row
-        assert row.id is not None
-        pending.result.inbox_id = row.id
-        data = dict(pending.snapshot)
-        if pending.previous_status and pending.previous_status != "pending":
-            data["previous_status"] = pending.previous_status
-        session.add(
-            InboxVersion(
-                hotel_id=self.hotel_id,
-                inbox_reservation_id=row.id,
-                version_no=pending.version_no,
-                content=pending.content,
-                raw_message_id=pending.raw.id,
-                received_at=row.received_at,
-                data=data,
-                diff=pending.diff,
+        document = self._store_document(attachment, inbox_id, pending.raw, pending.outcome)
+        if document is None:
+            return
+        exists = session.exec(
+            select(InboxDocument.id).where(
+                InboxDocument.inbox_reservation_id == inbox_id,
+                InboxDocument.sha256 == document.sha256,
             )
-        )
-        if pending.guests_changed:
-            if pending.version_no > 1:
-                session.execute(
-                    delete(InboxGuest).where(col(InboxGuest.inbox_reservation_id) == row.id)
-                )
-            for seq, guest in enumerate(pending.parsed.guests):
-                session.add(
-                    InboxGuest(
-                        hotel_id=self.hotel_id,
-                        inbox_reservation_id=row.id,
-                        seq=seq,
-                        title=guest.title[:16],
-                        first_name=guest.first_name[:80],
-                        last_name=guest.last_name[:80],
-                        name_folded=fold(f"{guest.first_name} {guest.last_name}")[:170],
-                        age=guest.age,
-                        gender=guest.gender[:8],
-                        birth_date=guest.birth_date,
-                        passport=guest.passport[:32],
-                        nationality=guest.nationality[:3],
-                    )
-                )
-        for attachment in pending.parsed.attachments:
-            document = self._store_document(attachment, row.id, pending.raw, outcome)
-            if document is not None:
-                exists = session.exec(
-                    select(InboxDocument.id).where(
-                        InboxDocument.inbox_reservation_id == row.id,
-                        InboxDocument.sha256 == document.sha256,
-                    )
-                ).first()
-                if exists is None:
-                    session.add(document)
+        ).first()
+        if exists is None:
+            session.add(document)
 
     def _store_document(
         self,
         attachment: ParsedAttachment,
         inbox_id: int,
-        raw: RawMessage,
+        raw: _Raw,
         outcome: IngestOutcome | None,
     ) -> InboxDocument | None:
         size = len(attachment.data)
@@ -530,14 +593,103 @@ class Ingestor:
         )
 
 
-def outcome_for(
-    pending: _Pending, stored: list[tuple[IngestOutcome, ParsedMessage, RawMessage]]
-) -> IngestOutcome | None:
-    """The outcome of the message a pending reservation came from."""
-    for outcome, _parsed, raw in stored:
-        if raw is pending.raw:
-            return outcome
-    return None
+@dataclass
+class PreparedBatch:
+    """A batch whose new messages are parsed; ``parsed()`` gives them in order."""
+
+    work: list[tuple[IngestOutcome, ParsedMessage | None, str]]
+    parsed: Callable[[], list[ParsedMessage]]
+
+
+RAW_TABLE: Table = RawMessage.__table__  # type: ignore[attr-defined]
+INBOX_TABLE: Table = InboxReservation.__table__  # type: ignore[attr-defined]
+VERSION_TABLE: Table = InboxVersion.__table__  # type: ignore[attr-defined]
+GUEST_TABLE: Table = InboxGuest.__table__  # type: ignore[attr-defined]
+_INBOX_COLUMNS = [c.name for c in INBOX_TABLE.columns if c.name != "id"]
+
+
+def _insert_returning_ids(
+    session: Session, table: Table, params: list[dict[str, Any]]
+) -> list[int]:
+    """Insert many rows in one statement batch; their ids in the order given."""
+    if not params:
+        return []
+    result = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), params
+    )
+    return [int(row_id) for row_id in result.scalars()]
+
+
+@dataclass
+class _Raw:
+    """The archived message a version points at."""
+
+    sender: str
+    received_at: datetime
+    id: int | None = None
+
+
+class _NewRow:
+    """An inbox reservation not in the database yet: plain attributes, written by Core."""
+
+    id: int | None
+    version: int
+
+    @classmethod
+    def create(cls, **values: Any) -> _NewRow:
+        row = cls()
+        row.__dict__.update(_new_defaults())
+        row.__dict__.update(values)
+        return row
+
+    def values(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in _INBOX_COLUMNS}
+        data["content"] = str(data["content"])
+        data["status"] = str(data["status"])
+        return data
+
+
+def _new_defaults() -> dict[str, Any]:
+    return {
+        "id": None,
+        "operator_agency": "",
+        "operator_res_id": "",
+        "content": Content.NEW,
+        "status": InboxStatus.PENDING,
+        "operator_status": "",
+        "sale_date": None,
+        "adults": 0,
+        "children": 0,
+        "child_ages": [],
+        "infants": 0,
+        "nationality": "",
+        "operator_room_type": "",
+        "operator_board": "",
+        "operator_market": "",
+        "operator_rate_type": "",
+        "room_count": 1,
+        "operator_price": None,
+        "operator_currency": "",
+        "agency_note": "",
+        "hotel_note": "",
+        "option_date": None,
+        "cancellation_date": None,
+        "cancellation_note": "",
+        "arrival_flight": "",
+        "arrival_route": "",
+        "arrival_flight_time": "",
+        "departure_flight": "",
+        "departure_route": "",
+        "departure_flight_time": "",
+        "sender": "",
+        "guest_names": "",
+        "guest_names_folded": "",
+        "price_code": "",
+        "source_code": "",
+        "segment_code": "",
+        "version": 1,
+        "nights": 0,
+    }
 
 
 def _from_imap(outcome_or_none: Any) -> bool:
@@ -545,14 +697,34 @@ def _from_imap(outcome_or_none: Any) -> bool:
     return item is not None and item.source.startswith("imap:")
 
 
+_SNAPSHOT_FIELDS = [
+    f.name for f in fields(ParsedReservation) if f.name not in ("attachments", "content")
+]
+_GUEST_FIELDS = [f.name for f in fields(ParsedGuest)]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):  # datetime is a date too
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
 def snapshot_of(reservation: ParsedReservation, content: Content | None) -> dict[str, Any]:
     """The comparable, JSON-safe content of a reservation (stored as the version's data)."""
-    data = asdict(reservation)
-    data.pop("attachments", None)
+    data = {name: _plain(getattr(reservation, name)) for name in _SNAPSHOT_FIELDS}
+    data["guests"] = [
+        {name: _plain(getattr(guest, name)) for name in _GUEST_FIELDS}
+        for guest in reservation.guests
+    ]
     data["content"] = content.value if content else None
     data["nights"] = reservation.nights
-    snapshot: dict[str, Any] = jsonable(data)
-    return snapshot
+    return data
 
 
 def _present(value: Any) -> bool:
@@ -560,7 +732,7 @@ def _present(value: Any) -> bool:
 
 
 def _apply(
-    row: InboxReservation,
+    row: Any,
     reservation: ParsedReservation,
     content: Content,
     only: set[str] | None = None,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from hotelops.core.config import LoadedConfig
@@ -22,7 +23,7 @@ from hotelops.core.errors import InputError
 from hotelops.core.hotels import get_hotel
 from hotelops.core.models import Operator, ScanLogLine, ScanRun, SourceState
 from hotelops.core.scan.formats.mail import load_templates
-from hotelops.core.scan.ingest import Ingestor, IngestOutcome
+from hotelops.core.scan.ingest import Ingestor, IngestOutcome, PreparedBatch
 from hotelops.core.scan.masking import mask_text
 from hotelops.core.scan.sources.base import RawItem, Source, SourceError
 from hotelops.core.scan.sources.folder import FolderSource
@@ -230,14 +231,10 @@ def _scan_source(
     acks: list[str] = []
     try:
         items: Iterator[RawItem] = iter(source.fetch())
-        while True:
-            batch = list(islice(_fresh(items, ingestor, report), BATCH))
-            if not batch:
-                break
-            for outcome in ingestor.ingest(batch):
-                _count(outcome, request, stat, log)
-                acks.extend(outcome.ack_ids)
-            handled += len(batch)
+        fresh = _fresh(items, ingestor, report)
+        while batch := list(islice(fresh, BATCH)):
+            # Parse outside the write transaction, then write the batch in one.
+            handled += _store(ingestor, ingestor.prepare(batch), request, stat, log, acks)
             if progress:
                 progress(source.name, handled)
     except SourceError as exc:
@@ -256,6 +253,21 @@ def _scan_source(
                 log(line.level, line.operator_code or fallback, line.message, source.name)
     if hasattr(source, "state") and source.state:
         _save_state(db, hotel_id, source.name, source.state)
+
+
+def _store(
+    ingestor: Ingestor,
+    prepared: PreparedBatch,
+    request: ScanRequest,
+    stat: Callable[[str, str], OperatorStats],
+    log: Callable[..., None],
+    acks: list[str],
+) -> int:
+    outcomes = ingestor.store(prepared)
+    for outcome in outcomes:
+        _count(outcome, request, stat, log)
+        acks.extend(outcome.ack_ids)
+    return len(outcomes)
 
 
 def _fresh(items: Iterable[RawItem], ingestor: Ingestor, report: ScanReport) -> Iterator[RawItem]:
@@ -359,19 +371,24 @@ def _persist(db: Database, hotel_id: int, report: ScanReport) -> None:
                     errors=stats.errors,
                 )
             )
-        session.add_all(
-            ScanLogLine(
-                hotel_id=hotel_id,
-                run_id=report.run_id,
-                at=line.at,
-                level=line.level,
-                operator_code=line.operator_code,
-                source=line.source[:200],
-                message=line.message,
-                raw_message_id=line.raw_message_id,
+        if report.log:
+            # Core executemany: a first scan of a big folder logs thousands of lines.
+            session.execute(
+                insert(ScanLogLine.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "hotel_id": hotel_id,
+                        "run_id": report.run_id,
+                        "at": line.at,
+                        "level": line.level,
+                        "operator_code": line.operator_code,
+                        "source": line.source[:200],
+                        "message": line.message,
+                        "raw_message_id": line.raw_message_id,
+                    }
+                    for line in report.log
+                ],
             )
-            for line in report.log
-        )
 
 
 def scan_log(

@@ -13,7 +13,8 @@ Template schema (one file per operator; unknown keys are refused)::
 
     operator = "JET2"                  # operator code (required, unique across files)
     name = "Jet2 Holidays booking mails"
-    subject = 'Booking (Confirmation|Amendment|Cancellation)'  # optional: mails it handles
+    subject = 'Booking (Confirmation|Amendment|Cancellation)'  # optional: mails it handles;
+                                       # unanchored, as forwarding prefixes "Fwd: "
     timezone = "Europe/London"         # optional: zone of times in the mail (option_date)
     date_format = ["%d/%m/%Y"]         # optional: default formats for every date field
 
@@ -29,7 +30,8 @@ Template schema (one file per operator; unknown keys are refused)::
     arrival_route = { label = "Outbound", pattern = '([A-Z]{3}-[A-Z]{3})' }  # both: regex
     currency = { default = "GBP" }                  #   applied to the label's value
     # other keys: occurrence = 2 (the 2nd hit), search_in = "subject", join = "-",
-    # map = { "Yeni" = "new" } (value → replacement, case-insensitive); a bare string is a label.
+    # map = { "N/A" = "", "-" = "" } (whole value → replacement, case-insensitive; "" drops
+    # it); a bare string is a label: voucher = "Booking Reference".
 
     [guests]                           # optional
     start = "Passengers"               # label the list follows (optional: whole text)
@@ -45,7 +47,18 @@ Template schema (one file per operator; unknown keys are refused)::
 Labels match case-insensitively at the start of a line or of a table cell, followed by ":",
 "|", a tab, two spaces or a space and a non-letter (so "Arrival" does not read "Arrival
 Flight"). A label with nothing after it takes the next line. Regexes are compiled once per
-template with IGNORECASE and MULTILINE.
+template with IGNORECASE and MULTILINE. Dates without a ``date_format`` are read day first
+(12/02/2026, 12.02.2026, 2026-02-12, 12 Feb 2026, Thu 12 Feb 2026); money with
+``money.to_decimal``; the currency, when no field gives it, from the price text.
+
+What the parser adds: ``check_out`` from ``nights`` when the mail gives no departure; adults,
+children, infants and child ages from the guest list when no field gives them (a child's age
+from its birth date at check-in); ``operator_code`` from the template; on a cancellation
+without a cancellation date, the mail's date. With ``[rooms]`` every room block becomes its
+own reservation, ``operator_res_id = "<voucher>-<room number>"``.
+
+HTML-only mails are read as text (``html_to_text``): a line per table row or block, cells
+joined by " | ". Card numbers are left as sent: ingest masks them before anything is stored.
 """
 
 from __future__ import annotations
@@ -55,6 +68,7 @@ import html as html_lib
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -136,8 +150,10 @@ def decode_header_value(raw: str) -> str:
     """A header as text: RFC 2047 words decoded, 8-bit bytes decoded, folding removed."""
     value = _FOLD.sub("", raw)
     if not value.isascii():
-        # compat32 keeps undeclared 8-bit header bytes as surrogates.
-        value = decode_bytes(value.encode("ascii", "surrogateescape"), "")
+        # compat32 keeps undeclared 8-bit header bytes as surrogates; a parameter the parser
+        # decoded itself (RFC 2231 file names) is text already.
+        with suppress(UnicodeEncodeError):
+            value = decode_bytes(value.encode("ascii", "surrogateescape"), "")
     if "=?" not in value:
         return value
     return _ENCODED_WORD.sub(_decode_word, value)
@@ -342,6 +358,13 @@ _HTML_SKIP = re.compile(
 )
 # A cell starts at <td>/<th> (closing tags go with all other tags).
 _HTML_CELL = re.compile(r"<[tT][dDhH]\b[^>]*>")
+# Outlook and Word wrap every cell's text in <p class=MsoNormal>: a paragraph that fills a
+# cell is not a paragraph of the text (it would cut "Label | value" rows in two).
+# Starts with a bare "<" so the scan jumps from tag to tag; the replacement "<\1>" keeps the
+# <td ...> and leaves an empty "<>" for a dropped </p>, which the tag pass removes.
+_HTML_CELL_PARAGRAPH = re.compile(
+    r"<(?:(t[dh]\b[^>]*)>\s*<(?:p|div)\b[^>]*|/(?:p|div)\s*(?=>\s*</t[dh]\s*>))>", re.I
+)
 # The end of a paragraph, list or table is a blank line (a guest list ends there); any other
 # block edge is a line break, so table rows and a heading with its text stay together.
 _HTML_PARAGRAPH = re.compile(r"</(?:p|table|ul|ol|blockquote|pre)\s*>|<hr\b[^>]*>", re.I)
@@ -360,6 +383,8 @@ def html_to_text(markup: str) -> str:
     # callback per tag and more whole-text substitutions (each replacement has a cost).
     text = _HTML_SKIP.sub(" ", markup)
     text = " ".join(text.split())  # source line breaks mean nothing in HTML
+    if "Mso" in text:  # Word/Outlook markup (class=MsoNormal); other mails skip the pass
+        text = _HTML_CELL_PARAGRAPH.sub(r"<\1>", text)
     text = _HTML_CELL.sub("\t", text)
     text = _HTML_PARAGRAPH.sub(f"\n{_PARAGRAPH_MARK}\n", text)
     text = _HTML_TAG.sub("", _HTML_BREAK.sub("\n", text))
@@ -552,6 +577,8 @@ def load_templates(directory: Path | None = None) -> dict[str, MailTemplate]:
     Raises ``InputError`` listing every problem (file and key named) when any file is bad.
     """
     folder = directory if directory is not None else TEMPLATE_DIR
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such mail template folder")
     templates: dict[str, MailTemplate] = {}
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.toml")):
@@ -858,7 +885,7 @@ _DATE = re.compile(
     r"(?<!\d)(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})(?!\d)"
     r"|(?<!\d)(?P<nd>\d{1,2})[./-](?P<nm>\d{1,2})[./-](?P<ny>\d{4}|\d{2})(?!\d)"
     r"|(?<!\d)(?P<td>\d{1,2})(?:st|nd|rd|th)?\.?[ \t-]+(?P<tm>[^\W\d_]{3,})\.?,?[ \t-]+"
-    r"(?P<ty>\d{4})"
+    r"(?P<ty>\d{4}|\d{2}(?![\d:]))"
     r"|(?P<mm>[^\W\d_]{3,})\.?[ \t]+(?P<md>\d{1,2})(?:st|nd|rd|th)?,?[ \t]+(?P<my>\d{4})",
     re.I,
 )
@@ -1320,7 +1347,8 @@ def _guests(
         if not (guest.first_name or guest.last_name):
             continue
         title = parts.get("title", "").rstrip(".")
-        kind = _KINDS.get(_fold(parts.get("kind", "")).split(" ")[0] if parts.get("kind") else "")
+        kind_word = parts.get("kind", "")
+        kind = _KINDS.get(_fold(kind_word).split(" ")[0]) if kind_word else None
         if _fold(title) in _KINDS:  # "CHD", "INF", "Çocuk" written where a title goes
             kind = kind or _KINDS[_fold(title)]
             title = ""
@@ -1425,7 +1453,7 @@ def _reservation(template: MailTemplate, room: _Room) -> ParsedReservation:
         missing.append(f"voucher ({_tried(found, 'voucher')})")
     if check_in is None:
         missing.append(f"check_in ({_tried(found, 'check_in')})")
-    if check_out is None:
+    if check_out is None and not (check_in is None and nights):  # nights alone would do
         tried = "; ".join(_tried(found, name) for name in ("check_out", "nights") if name in found)
         missing.append(f"check_out ({tried})")
     if missing:
@@ -1489,7 +1517,8 @@ def _tried(found: dict[str, _Found], name: str) -> str:
     item = found.get(name)
     if item is None:
         return "no rule in the template"
-    return f"tried {item.rule}" + (f", {item.note}" if item.note != "not found" else "")
+    found_but_unreadable = item.note and item.note != "not found"
+    return f"tried {item.rule}" + (f", {item.note}" if found_but_unreadable else "")
 
 
 def explain_mail(message: MailMessage, template: MailTemplate) -> list[tuple[str, str, str]]:
