@@ -21,7 +21,7 @@ __all__ = ["operator_server"]  # the fixture, imported so pytest finds it here
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"
-STANDARDS = REPO / ".." / "shared" / "standards"
+STANDARDS = REPO / "tests" / "standards"
 SECRET = "tuip-s3cret-value"
 ENV = {"HOTELOPS_TUIP_SECRET": SECRET}
 NOW = datetime(2026, 5, 15, 8, 0, tzinfo=UTC)

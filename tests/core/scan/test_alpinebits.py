@@ -19,7 +19,7 @@ from hotelops.core.scan.formats import alpinebits, ota
 from hotelops.core.scan.model import ParseError
 
 REPO = Path(__file__).resolve().parents[3]
-STANDARDS = REPO / ".." / "shared" / "standards"
+STANDARDS = REPO / "tests" / "standards"
 FIXTURES = REPO / "fixtures" / "alpinebits"
 RELEASES = ("2020_10", "2022_10", "2024_10")
 

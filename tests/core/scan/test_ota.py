@@ -20,7 +20,7 @@ from hotelops.core.scan.model import ParseError
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "fixtures" / "ota"
-OTA_XSD = REPO / ".." / "shared" / "standards" / "ota2015a"
+OTA_XSD = REPO / "tests" / "standards" / "ota2015a"
 
 # Written in the older 2011B style (CardNumber as an attribute) or without a namespace: these
 # cannot be checked against the 2015A schemas.
