@@ -11,7 +11,8 @@ import typer
 from typer.core import TyperGroup
 
 import hotelops
-from hotelops.cli import config_cmd, demo, hotel, inbox, init, scan
+from hotelops.cli import config_cmd, contract, demo, hotel, inbox, init, price, promo, scan
+from hotelops.cli import map as map_cmd
 from hotelops.cli.common import AppState, err, state
 from hotelops.core.errors import HotelopsError
 
@@ -91,6 +92,10 @@ app.command("demo")(demo.demo_command)
 app.add_typer(hotel.app, name="hotel")
 app.add_typer(scan.app, name="scan")
 app.add_typer(inbox.app, name="inbox")
+app.add_typer(map_cmd.app, name="map")
+app.add_typer(contract.app, name="contract")
+app.add_typer(promo.app, name="promo")
+app.add_typer(price.app, name="price")
 app.add_typer(config_cmd.app, name="config")
 
 

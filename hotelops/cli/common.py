@@ -10,6 +10,7 @@ import getpass
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,15 @@ def wants_json(ctx: typer.Context, local: bool) -> bool:
 def print_json(data: Any) -> None:
     """Stable JSON on stdout: ISO dates, money as strings."""
     typer.echo(json.dumps(jsonable(data), indent=2, ensure_ascii=False))
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """An ISO date given on the command line (exit 2 naming the option when it is not one)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -11,7 +10,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 
-from hotelops.cli.common import out, print_json, state, wants_json
+from hotelops.cli.common import out, parse_date, print_json, state, wants_json
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, InboxRow, inbox_detail, list_inbox
 from hotelops.core.models import Content, InboxStatus
@@ -22,15 +21,6 @@ app = typer.Typer(help="The inbox of operator reservations: list and show.", no_
 STATUS_STYLE = {"pending": "yellow", "approved": "green", "rejected": "red"}
 CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
 CONTENT_SHORT = {"new": "new", "modification": "modified", "cancellation": "cancelled"}
-
-
-def _iso(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=name) from None
 
 
 @app.command("list")
@@ -71,10 +61,10 @@ def list_command(
         status=status,
         content=content,
         operator=operator,
-        arrival_from=_iso(arrival_from, "--arrival-from"),
-        arrival_to=_iso(arrival_to, "--arrival-to"),
-        sale_from=_iso(sale_from, "--sale-from"),
-        sale_to=_iso(sale_to, "--sale-to"),
+        arrival_from=parse_date(arrival_from, "--arrival-from"),
+        arrival_to=parse_date(arrival_to, "--arrival-to"),
+        sale_from=parse_date(sale_from, "--sale-from"),
+        sale_to=parse_date(sale_to, "--sale-to"),
         missing_mappings=missing,
         search=search,
     )

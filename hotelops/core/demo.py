@@ -14,6 +14,8 @@ from hotelops.core.errors import InputError
 from hotelops.core.hotelfile import ImportResult, import_hotel
 from hotelops.core.hotels import HotelSummary, get_hotel, summarize
 from hotelops.core.models import Meta
+from hotelops.core.pricing.contracts import import_contract
+from hotelops.core.pricing.promotions import import_promotions
 from hotelops.core.scan.runner import ScanReport, ScanRequest, run_scan
 
 DEMO_FILE = Path("demo") / "kivima.toml"
@@ -63,6 +65,12 @@ def build_demo(path: Path, *, user: str = "demo") -> DemoResult:
         with db.write() as session:
             session.add(Meta(key="demo", value="true"))
         imported = import_hotel(db, fixtures_dir() / DEMO_FILE, user=user)
+        pricing = fixtures_dir() / "pricing"
+        for contract_file in sorted(pricing.glob("*.toml")):
+            if contract_file.name != "promotions.toml":
+                import_contract(db, imported.hotel_code, contract_file, user=user)
+        if (pricing / "promotions.toml").is_file():
+            import_promotions(db, imported.hotel_code, pricing / "promotions.toml", user=user)
         config = LoadedConfig(
             Settings(scan=ScanSettings(documents_dir=str(path.parent / f"{path.stem}-documents"))),
             None,

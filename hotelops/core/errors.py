@@ -58,3 +58,11 @@ class LockBusy(HotelopsError):
     """Another process holds the lock this work needs."""
 
     exit_code = 3
+
+
+def refused(source: str, problems: list[Problem]) -> InputError:
+    """The error for a file refused whole: one line per problem, all of them."""
+    lines = "\n".join(f"  {problem}" for problem in problems)
+    return InputError(
+        f"{source}: {len(problems)} problem(s), nothing was imported\n{lines}", problems
+    )

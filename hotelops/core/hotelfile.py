@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from hotelops.core import auditlog
 from hotelops.core.db import Database
-from hotelops.core.errors import InputError, Problem
+from hotelops.core.errors import InputError, Problem, refused
 from hotelops.core.models import (
     Agency,
     Board,
@@ -195,18 +195,11 @@ def read_hotel_file(path: Path) -> HotelFile:
         spec = HotelFile.model_validate(raw)
     except ValidationError as exc:
         problems = problems_from(exc, source, HotelFile)
-        raise _refused(source, problems) from None
+        raise refused(source, problems) from None
     problems = check_references(spec, source)
     if problems:
-        raise _refused(source, problems)
+        raise refused(source, problems)
     return spec
-
-
-def _refused(source: str, problems: list[Problem]) -> InputError:
-    lines = "\n".join(f"  {problem}" for problem in problems)
-    return InputError(
-        f"{source}: {len(problems)} problem(s), nothing was imported\n{lines}", problems
-    )
 
 
 def check_references(spec: HotelFile, source: str) -> list[Problem]:

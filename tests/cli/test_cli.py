@@ -24,7 +24,18 @@ def test_help_lists_only_commands_that_work() -> None:
     result = run("--help")
     assert result.exit_code == 0
     commands = set(re.findall(r"^│ (\w[\w-]*)\s{2,}", result.output, flags=re.M))
-    assert commands == {"init", "demo", "hotel", "config", "scan", "inbox"}
+    assert commands == {
+        "init",
+        "demo",
+        "hotel",
+        "config",
+        "scan",
+        "inbox",
+        "map",
+        "contract",
+        "promo",
+        "price",
+    }
     for option in ("--config", "--db", "--json", "--verbose", "--version"):
         assert option in result.output
 

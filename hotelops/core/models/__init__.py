@@ -19,6 +19,7 @@ from hotelops.core.models.inbox import (
     Content,
     InboxDocument,
     InboxGuest,
+    InboxPriceSettings,
     InboxReservation,
     InboxStatus,
     InboxVersion,
@@ -26,6 +27,7 @@ from hotelops.core.models.inbox import (
 )
 from hotelops.core.models.meta import Meta
 from hotelops.core.models.operators import Mapping, MappingKind, Operator, OperatorKind, SenderRule
+from hotelops.core.models.pricing import Contract, Promotion
 from hotelops.core.models.reservations import (
     ACTIVE_STATUSES,
     Folio,
@@ -43,6 +45,7 @@ __all__ = [
     "AuditEntry",
     "Board",
     "Content",
+    "Contract",
     "Folio",
     "FolioLine",
     "GuestProfile",
@@ -50,6 +53,7 @@ __all__ = [
     "HotelReservation",
     "InboxDocument",
     "InboxGuest",
+    "InboxPriceSettings",
     "InboxReservation",
     "InboxStatus",
     "InboxVersion",
@@ -59,6 +63,7 @@ __all__ = [
     "Meta",
     "Operator",
     "OperatorKind",
+    "Promotion",
     "RawMessage",
     "ReservationGuest",
     "ReservationNight",

@@ -177,3 +177,27 @@ class InboxVersion(SQLModel, table=True):
     received_at: datetime = timestamp()
     data: dict[str, Any] = json_dict()
     diff: dict[str, Any] = json_dict()
+
+
+class InboxPriceSettings(SQLModel, table=True):
+    """What the office set for pricing one inbox reservation (the prices panel's toggles).
+
+    ``manual_prices`` maps ISO dates to amounts (strings) and is used when ``manual_active``;
+    ``skipped`` are promotion codes not to apply (Atlanan İndirimler); ``manual`` are promotions
+    without auto-apply chosen by hand (Manuel İndirim).
+    """
+
+    __tablename__ = "inbox_price_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hotel_id: int = hotel_fk()
+    inbox_reservation_id: int = Field(
+        foreign_key="inbox_reservations.id", ondelete="CASCADE", unique=True
+    )
+    manual_active: bool = False
+    manual_prices: dict[str, Any] = json_dict()
+    discounts_active: bool = True
+    skipped: list[str] = json_list()
+    manual: list[str] = json_list()
+    updated_at: datetime = timestamp()
+    updated_by: str = Field(default="", max_length=64)
