@@ -11,7 +11,20 @@ import typer
 from typer.core import TyperGroup
 
 import hotelops
-from hotelops.cli import config_cmd, contract, demo, hotel, inbox, init, price, promo, scan
+from hotelops.cli import (
+    approve,
+    config_cmd,
+    contract,
+    demo,
+    guests,
+    hotel,
+    inbox,
+    init,
+    log,
+    price,
+    promo,
+    scan,
+)
 from hotelops.cli import map as map_cmd
 from hotelops.cli.common import AppState, err, state
 from hotelops.core.errors import HotelopsError
@@ -96,6 +109,9 @@ app.add_typer(map_cmd.app, name="map")
 app.add_typer(contract.app, name="contract")
 app.add_typer(promo.app, name="promo")
 app.add_typer(price.app, name="price")
+app.add_typer(approve.app, name="approve")
+app.add_typer(guests.app, name="guests")
+app.command("log")(log.log_command)
 app.add_typer(config_cmd.app, name="config")
 
 

@@ -82,3 +82,18 @@ def entries(
         query = query.where(AuditEntry.entity_id == entity_id)
     query = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
     return list(session.exec(query))
+
+
+def reservation_log(session: Session, hotel_id: int, inbox_id: int) -> list[AuditEntry]:
+    """Everything logged about an inbox reservation and the hotel reservation it became."""
+    from hotelops.core.models import HotelReservation
+
+    linked = session.exec(
+        select(HotelReservation.id).where(HotelReservation.inbox_reservation_id == inbox_id)
+    ).first()
+    found = entries(session, hotel_id, entity="inbox_reservation", entity_id=inbox_id, limit=1000)
+    if linked is not None:
+        found += entries(
+            session, hotel_id, entity="hotel_reservation", entity_id=linked, limit=1000
+        )
+    return sorted(found, key=lambda e: (e.at, e.id or 0))

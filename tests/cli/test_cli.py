@@ -35,6 +35,9 @@ def test_help_lists_only_commands_that_work() -> None:
         "contract",
         "promo",
         "price",
+        "approve",
+        "guests",
+        "log",
     }
     for option in ("--config", "--db", "--json", "--verbose", "--version"):
         assert option in result.output

@@ -458,3 +458,20 @@ def test_folded_names_make_turkish_search_work_in_sql(db: Database) -> None:
     assert search("OĞUZ") == ["Aylin Oğuzler"]
     assert search("jorgensen") == ["Martin Jørgensen"]
     assert search("50%") == []
+
+
+def test_a_database_from_an_older_hotelops_is_named_not_half_used(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hotelops.core.db import open_database
+    from hotelops.core.errors import InputError
+
+    path = tmp_path / "old.db"
+    db = open_database(str(path))
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE inbox_reservations DROP COLUMN decision_seq")
+    db.dispose()
+    with pytest.raises(
+        InputError,
+        match=r"older hotelops and lacks inbox_reservations\."
+        r"decision_seq",
+    ):
+        open_database(str(path))

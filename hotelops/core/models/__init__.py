@@ -3,7 +3,9 @@
 Importing this package registers every table with ``SQLModel.metadata``.
 """
 
+from hotelops.core.models.approvals import ApprovalState, ApprovalVote, InternalApproval
 from hotelops.core.models.audit import AuditEntry
+from hotelops.core.models.decisions import InboxDecision, StopSale
 from hotelops.core.models.guests import GuestProfile
 from hotelops.core.models.hotel import (
     Agency,
@@ -42,6 +44,8 @@ from hotelops.core.models.scan import ScanLogLine, ScanRun, SourceState
 __all__ = [
     "ACTIVE_STATUSES",
     "Agency",
+    "ApprovalState",
+    "ApprovalVote",
     "AuditEntry",
     "Board",
     "Content",
@@ -51,12 +55,14 @@ __all__ = [
     "GuestProfile",
     "Hotel",
     "HotelReservation",
+    "InboxDecision",
     "InboxDocument",
     "InboxGuest",
     "InboxPriceSettings",
     "InboxReservation",
     "InboxStatus",
     "InboxVersion",
+    "InternalApproval",
     "Mapping",
     "MappingKind",
     "Market",
@@ -75,5 +81,6 @@ __all__ = [
     "SenderRule",
     "Source",
     "SourceState",
+    "StopSale",
     "User",
 ]

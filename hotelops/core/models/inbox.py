@@ -118,6 +118,8 @@ class InboxReservation(SQLModel, table=True):
     source_code: str = Field(default="", max_length=32)
     segment_code: str = Field(default="", max_length=32)
     version: int = 1
+    #: Counts decisions; a decision is taken only if nobody decided since the user looked.
+    decision_seq: int = 0
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 

@@ -688,6 +688,7 @@ def _new_defaults() -> dict[str, Any]:
         "source_code": "",
         "segment_code": "",
         "version": 1,
+        "decision_seq": 0,
         "nights": 0,
     }
 
