@@ -207,6 +207,7 @@ def show_command(
                 "versions": detail.versions,
                 "missing_mappings": detail.missing_mappings,
                 "hotel_reservation_id": detail.hotel_reservation_id,
+                "status_line": detail.status_line,
             }
         )
         return
@@ -219,6 +220,7 @@ def show_command(
         f"   adults {r.adults}  children {r.children}"
         f"{' (' + ', '.join(map(str, r.child_ages)) + ')' if r.child_ages else ''}"
         f"  infants {r.infants}  rooms {r.room_count}  nationality {r.nationality or '-'}"
+        f"\n[dim]{detail.status_line}[/]"
     )
     mapping = Table("", "operator value", "", show_header=False, box=None)
     for label, column, kind in [

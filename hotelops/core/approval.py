@@ -430,8 +430,9 @@ def decide(
     with db.write() as session:
         _claim(session, inbox_id, seen, new_status=InboxStatus.APPROVED if confirm else None)
         row = _row(session, hotel, inbox_id)
+        label = "confirm+save" if confirm and save else action
         outcome = Outcome(
-            inbox_id, row.voucher, action, str(row.status), warnings=list(guards.warnings)
+            inbox_id, row.voucher, label, str(row.status), warnings=list(guards.warnings)
         )
         if save:
             _save(session, hotel, row, guards, overrides, user, outcome)

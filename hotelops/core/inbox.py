@@ -248,6 +248,18 @@ class InboxDetail:
     versions: list[VersionInfo]
     missing_mappings: dict[str, str] = field(default_factory=dict)
     hotel_reservation_id: int | None = None
+    hotel_reservation_status: str = ""
+
+    @property
+    def status_line(self) -> str:
+        """The seed's line: the operator's last status, and where the booking stands now."""
+        books = (
+            f"{self.hotel_reservation_status} (#{self.hotel_reservation_id})"
+            if self.hotel_reservation_id
+            else "not in the books"
+        )
+        operator = self.reservation.operator_status or str(self.reservation.content)
+        return f"previous operator status {operator}; current reservation status {books}"
 
 
 def inbox_detail(session: Session, hotel_id: int, inbox_id: int) -> InboxDetail:
@@ -283,7 +295,7 @@ def inbox_detail(session: Session, hotel_id: int, inbox_id: int) -> InboxDetail:
         if getattr(row, column) and (kind.value, getattr(row, column)) not in mapped
     }
     linked = session.exec(
-        select(HotelReservation.id).where(HotelReservation.inbox_reservation_id == inbox_id)
+        select(HotelReservation).where(HotelReservation.inbox_reservation_id == inbox_id)
     ).first()
     return InboxDetail(
         reservation=row,
@@ -305,5 +317,6 @@ def inbox_detail(session: Session, hotel_id: int, inbox_id: int) -> InboxDetail:
             for v, source, ref in versions
         ],
         missing_mappings=missing,
-        hotel_reservation_id=linked,
+        hotel_reservation_id=linked.id if linked else None,
+        hotel_reservation_status=str(linked.status) if linked else "",
     )

@@ -311,3 +311,85 @@ def test_nights_in_the_books_count_against_availability(demo: Database) -> None:
         after = availability(s, 1, "STDLV", date(2026, 8, 29), date(2026, 9, 5))
     assert [a.sold - b.sold for a, b in zip(after, before, strict=True)] == [1] * 7
     assert after[0].night + timedelta(days=6) == after[-1].night
+
+
+def test_map_then_price_then_save_from_a_scanned_mail(demo: Database) -> None:
+    """Jet2's forwarded mail: unmapped → mapped → unpriced → manual price → in the books."""
+    from hotelops.core.mapping import set_mapping
+    from hotelops.core.pricing.service import set_price_options
+
+    row = inbox(demo, "J2H8852390")
+    with demo.read() as s:
+        missing = check(s, hotel(demo), CONFIG, row.id or 0, "save").resolved.missing  # type: ignore[union-attr]
+    targets = {
+        "room_type": "FAM",
+        "board": "AI",
+        "agency": "JET2",
+        "market": "UK",
+        "rate_type": "KONTRAT",
+    }
+    for kind, value in missing.items():
+        set_mapping(demo, "KIV", "JET2", kind, value, targets[kind], user="t")
+    with demo.read() as s:
+        problems = check(s, hotel(demo), CONFIG, row.id or 0, "save").problems
+    assert any(p.startswith("no price") for p in problems)  # JET2 has no contract
+    with pytest.raises(Refused, match="no price"):
+        save(demo, row.id or 0)
+    nights = {row.check_in + timedelta(days=i): Decimal("150.00") for i in range(row.nights)}
+    set_price_options(
+        demo, hotel(demo), row.id or 0, user="t", manual_active=True, manual_prices=nights
+    )
+    outcome = save(demo, row.id or 0)
+    [booking] = books(demo, "J2H8852390")
+    assert outcome.effect == "created"  # type: ignore[attr-defined]
+    with demo.read() as s:
+        total = s.exec(
+            select(func.sum(ReservationNight.price)).where(
+                ReservationNight.hotel_reservation_id == booking.id
+            )
+        ).one()
+    assert total == Decimal("150.00") * row.nights
+
+
+def test_same_dates_and_surname_is_a_possible_duplicate(demo: Database) -> None:
+    row = inbox(demo, WORKED)
+    with demo.write() as s:
+        room = s.exec(select(RoomType).where(RoomType.code == "STDLV")).one()
+        s.add(
+            HotelReservation(
+                hotel_id=row.hotel_id,
+                voucher="PHONE-1",
+                room_type_id=room.id or 0,
+                arrival=row.check_in,
+                departure=row.check_out,
+                guest_names="Andre Graeser",
+                guest_names_folded="andre graeser",
+            )
+        )
+    with pytest.raises(Refused, match="same dates and surname"):
+        save(demo, row.id or 0)
+    assert save(demo, row.id or 0, create_new=True).effect == "created"  # type: ignore[attr-defined]
+
+
+def test_saving_a_linked_guest_counts_a_repeat_stay(demo: Database) -> None:
+    from hotelops.core.guests import link_guest
+    from hotelops.core.models import GuestProfile, InboxGuest
+
+    row = inbox(demo, WORKED)
+    with demo.read() as s:
+        guest = s.exec(select(InboxGuest).where(InboxGuest.inbox_reservation_id == row.id)).first()
+        profile = s.exec(select(GuestProfile).where(GuestProfile.repeat_count > 0)).first()
+        assert guest is not None and profile is not None
+        before = profile.repeat_count
+    link_guest(demo, row.hotel_id, guest.id or 0, profile.id, user="t")
+    save(demo, row.id or 0)
+    with demo.read() as s:
+        assert s.get(GuestProfile, profile.id).repeat_count == before + 1  # type: ignore[union-attr]
+        [booking] = books(demo, WORKED)
+        linked = s.exec(
+            select(ReservationGuest).where(
+                ReservationGuest.hotel_reservation_id == booking.id,
+                ReservationGuest.guest_profile_id == profile.id,
+            )
+        ).all()
+    assert len(linked) == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func
@@ -26,7 +26,13 @@ from hotelops.core.mapping import MappingTable, Resolved
 from hotelops.core.models import Hotel, InboxPriceSettings, InboxReservation, InboxStatus, Operator
 from hotelops.core.money import to_decimal
 from hotelops.core.pricing.contracts import ContractSpec, load_contract
-from hotelops.core.pricing.engine import PriceOptions, PriceResult, StayRequest, price_stay
+from hotelops.core.pricing.engine import (
+    NightPrice,
+    PriceOptions,
+    PriceResult,
+    StayRequest,
+    price_stay,
+)
 from hotelops.core.pricing.promotions import PromotionSpec, load_promotions
 from hotelops.core.sqltypes import utcnow
 
@@ -143,6 +149,14 @@ def price_row(
         )
         return item
     code = row.price_code or resolved.price_code
+    manual = _manual_result(row, options, ctx.hotel.currency)
+    if manual is not None and (not code or ctx.contract(code) is None):
+        # Manual price active for every night and no contract to apply: the office's prices
+        # stand as they are (no promotions: they belong to a contract).
+        item.result, item.contract_code = manual, "manual"
+        item.status = PRICED
+        _compare(item, manual, ctx.tolerance)
+        return item
     if not code:
         item.category = "no price code"
         item.reason = f"agency {resolved.agency!r} has no price code and none was set"
@@ -182,6 +196,22 @@ def price_row(
     item.status = PRICED
     _compare(item, result, ctx.tolerance)
     return item
+
+
+def _manual_result(
+    row: InboxReservation, options: PriceOptions, currency: str
+) -> PriceResult | None:
+    """The stay priced from manual nightly prices alone, when every night has one."""
+    prices = options.manual_prices or {}
+    nights = [row.check_in + timedelta(days=i) for i in range(row.nights)]
+    if not nights or any(night not in prices for night in nights):
+        return None
+    lines = [
+        NightPrice(night, None, prices[night], Decimal(0), prices[night], [], "manual price")
+        for night in nights
+    ]
+    total = sum((line.contract_price or Decimal(0) for line in lines), Decimal(0))
+    return PriceResult("manual", currency, lines, total, Decimal(0), total)
 
 
 def _compare(item: InboxPrice, result: PriceResult, tolerance: PriceSettings) -> None:
