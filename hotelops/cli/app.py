@@ -24,6 +24,7 @@ from hotelops.cli import (
     price,
     promo,
     scan,
+    tui,
 )
 from hotelops.cli import map as map_cmd
 from hotelops.cli.common import AppState, err, state
@@ -112,6 +113,7 @@ app.add_typer(price.app, name="price")
 app.add_typer(approve.app, name="approve")
 app.add_typer(guests.app, name="guests")
 app.command("log")(log.log_command)
+app.command("tui")(tui.tui_command)
 app.add_typer(config_cmd.app, name="config")
 
 

@@ -421,11 +421,16 @@ def decide(
     action = SAVE if save else CONFIRM
     with db.read() as session:
         row = _row(session, hotel, inbox_id)
+        _still_as_seen(row, seen)
         seen = seen or (row.version, row.decision_seq)
         guards = check(session, hotel, config, inbox_id, action, overrides)
         if confirm and save is False:
             guards.problems = [p for p in guards.problems if p.startswith("stop sale")]
     if not guards.ok:
+        # Under READ COMMITTED another decision may have landed between the guards' queries:
+        # then the truthful answer is "it changed", not the guard's.
+        with db.read() as session:
+            _still_as_seen(_row(session, hotel, inbox_id), seen)
         raise Refused(f"#{inbox_id} {row.voucher}: " + "; ".join(guards.problems), [])
     with db.write() as session:
         _claim(session, inbox_id, seen, new_status=InboxStatus.APPROVED if confirm else None)
@@ -505,6 +510,7 @@ def reject(
         raise InputError('a rejection needs a reason: --reject "why"')
     with db.read() as session:
         row = _row(session, hotel, inbox_id)
+        _still_as_seen(row, seen)
         seen = seen or (row.version, row.decision_seq)
     with db.write() as session:
         _claim(session, inbox_id, seen, new_status=InboxStatus.REJECTED)
@@ -532,6 +538,17 @@ def reject(
             note=reason,
         )
     return Outcome(inbox_id, row.voucher, REJECT, "rejected")
+
+
+def _still_as_seen(row: InboxReservation, seen: tuple[int, int] | None) -> None:
+    """Tell the user at once when the reservation changed since they looked (before guards,
+    whose answers would be about a reservation they have not seen)."""
+    if seen is not None and (row.version, row.decision_seq) != tuple(seen):
+        raise Changed(
+            f"#{row.id} changed since you looked at it (now version {row.version}, "
+            f"{row.status}): look again (hotelops inbox show {row.id}) and decide on "
+            "what is there now"
+        )
 
 
 def _claim(

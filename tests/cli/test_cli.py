@@ -38,6 +38,7 @@ def test_help_lists_only_commands_that_work() -> None:
         "approve",
         "guests",
         "log",
+        "tui",
     }
     for option in ("--config", "--db", "--json", "--verbose", "--version"):
         assert option in result.output

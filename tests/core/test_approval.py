@@ -256,28 +256,12 @@ def test_a_decision_on_something_that_changed_is_refused(demo: Database) -> None
         reject(demo, hotel(demo), row.id or 0, " ", user="a")
 
 
-WORKER = r"""
-import sys
-from hotelops.core.approval import Changed, decide
-from hotelops.core.config import LoadedConfig, Settings
-from hotelops.core.db import open_database
-from hotelops.core.hotels import get_hotel
-db = open_database(sys.argv[1])
-with db.read() as s:
-    hotel = get_hotel(s, "KIV")
-try:
-    decide(db, hotel, LoadedConfig(Settings(), None), int(sys.argv[2]), confirm=True,
-           save=True, user=sys.argv[3], seen=(int(sys.argv[4]), int(sys.argv[5])))
-    print("saved")
-except Changed as exc:
-    print("changed")
-"""
+WORKER = Path(__file__).resolve().parents[1] / "servers" / "decide_worker.py"
 
 
 def test_two_processes_deciding_at_once_exactly_one_wins(demo: Database, tmp_path: Path) -> None:
     row = inbox(demo, WORKED)
-    script = tmp_path / "decide.py"
-    script.write_text(WORKER)
+    script = WORKER
     path = str(demo.engine.url.database)
     procs = [
         subprocess.Popen(
