@@ -1,4 +1,4 @@
-"""``hotelops tui``: the Textual dashboard (review grid; detail and scanner screens to come)."""
+"""``hotelops tui``: the Textual dashboard (review grid, detail screen, scanner status)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,14 @@ def tui_command(
     ctx: typer.Context,
     hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
 ) -> None:
-    """Open the review grid: tabs, search, filters, sorting, paging, selection (q quits)."""
+    """The dashboard: review grid, Enter for a reservation's detail, F2 the scanner (q quits)."""
     from hotelops.tui.app import run
 
     app_state = state(ctx)
     db = app_state.database()
-    run(db, hotel or app_state.config.settings.office.hotel or None)
+    run(
+        db,
+        hotel or app_state.config.settings.office.hotel or None,
+        config=app_state.config,
+        user=app_state.user(),
+    )

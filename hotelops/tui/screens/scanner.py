@@ -1,0 +1,287 @@
+"""The scanner status screen (seed 000's "Operatör Tarama Programı").
+
+Each operator's latest scan figures, their totals, the newest scan-log lines, and a timer that
+scans every ``interval`` seconds while the screen is open. Reading the database and scanning run
+in thread workers, so the terminal never waits on either; the figures come from
+``hotelops.core.scan.runner``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, RichLog, Static
+
+from hotelops.core.config import LoadedConfig
+from hotelops.core.db import Database
+from hotelops.core.hotels import get_hotel
+from hotelops.core.models import ScanLogLine, ScanRun
+from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
+
+LOG_LIMIT = 200
+TOTAL_KEY = "__total__"
+UNMATCHED_KEY = "__unmatched__"
+COLUMNS = (
+    ("Operator", "operator"),
+    ("Total", "total"),
+    ("New", "new"),
+    ("Changed", "changed"),
+    ("Unchanged", "unchanged"),
+    ("Errors", "errors"),
+    ("Last scan", "last_scan"),
+)
+LEVEL_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def row_key(operator_code: str) -> str:
+    """The table's row key of an operator (mail nobody claims has an empty code)."""
+    return operator_code or UNMATCHED_KEY
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _figure(value: int, style: str) -> Text:
+    return Text(str(value), style=style if value else "", justify="right")
+
+
+def log_text(line: ScanLogLine) -> Text:
+    """One log line, coloured by its level."""
+    text = Text(f"{_when(line.at)} ")
+    text.append(f"{line.level:<7} ", style=LEVEL_STYLE.get(line.level, "dim"))
+    text.append(f"{line.operator_code or '-':<6} ", style="bold")
+    text.append(line.message, style=LEVEL_STYLE.get(line.level, ""))
+    return text
+
+
+class ScannerScreen(Screen[None]):
+    """Operators' scan figures, totals, a live log, and a scan timer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "scan", "Scan now"),
+        Binding("t", "toggle_timer", "Timer"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(
+        self,
+        db: Database,
+        hotel_code: str | None,
+        config: LoadedConfig,
+        *,
+        request: ScanRequest | None = None,
+        interval: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.hotel_code = hotel_code
+        self.config = config
+        self.request = request or ScanRequest(hotel_code=hotel_code)
+        if self.request.hotel_code is None:
+            self.request.hotel_code = hotel_code
+        self.interval = max(1, interval or config.settings.scan.interval_seconds)
+        self.remaining = self.interval
+        self.timer_on = False
+        self.scanning = False
+        self.hotel_label = hotel_code or ""
+        self.last_log_id = 0
+        self._ticker: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="scanner-status")
+        yield DataTable(id="scanner-table", cursor_type="row", zebra_stripes=True)
+        yield RichLog(id="scanner-log", markup=False, wrap=False, max_lines=1000)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "scanner"
+        table = self.query_one(DataTable)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        self._ticker = self.set_interval(1, self._tick, pause=True)
+        self._show_status()
+        self.load()
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def _read(self) -> tuple[str, list[ScanRun], list[ScanLogLine]]:
+        """The hotel code, each operator's last run, and log lines not shown yet, oldest first."""
+        with self.db.read() as session:
+            hotel = get_hotel(session, self.hotel_code)
+            hotel_id = hotel.id or 0
+            runs = last_runs(session, hotel_id)
+            lines = [
+                line
+                for line in scan_log(session, hotel_id, limit=LOG_LIMIT)
+                if (line.id or 0) > self.last_log_id
+            ]
+            lines.reverse()
+            return hotel.code, runs, lines
+
+    @work(thread=True, exclusive=True, group="scanner-load")
+    def load(self) -> None:
+        """Read the figures and the log in a thread, then show them."""
+        try:
+            code, runs, lines = self._read()
+        except Exception as exc:  # shown to the user; the screen stays usable
+            self.app.call_from_thread(self._failed, f"cannot read the scan figures: {exc}")
+            return
+        self.app.call_from_thread(self._show, code, runs, lines)
+
+    def _show(self, code: str, runs: Sequence[ScanRun], lines: Sequence[ScanLogLine]) -> None:
+        self.hotel_label = code
+        self._fill_table(runs)
+        self._append_log(lines)
+        self._show_status()
+
+    def _fill_table(self, runs: Sequence[ScanRun]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        totals = [0, 0, 0, 0, 0]
+        last: datetime | None = None
+        for run in runs:
+            figures = (run.total, run.new, run.changed, run.unchanged, run.errors)
+            totals = [a + b for a, b in zip(totals, figures, strict=True)]
+            last = run.ended_at if last is None or run.ended_at > last else last
+            table.add_row(
+                Text(run.operator_code or "(unmatched)", style="bold"),
+                *self._figures(*figures),
+                _when(run.ended_at),
+                key=row_key(run.operator_code),
+            )
+        table.add_row(
+            Text("TOTAL", style="bold reverse"),
+            *self._figures(*totals, bold=True),
+            _when(last),
+            key=TOTAL_KEY,
+        )
+
+    @staticmethod
+    def _figures(
+        total: int, new: int, changed: int, unchanged: int, errors: int, *, bold: bool = False
+    ) -> list[Text]:
+        weight = "bold " if bold else ""
+        return [
+            Text(str(total), style=weight.strip(), justify="right"),
+            _figure(new, f"{weight}green"),
+            _figure(changed, f"{weight}cyan"),
+            Text(str(unchanged), style=weight.strip(), justify="right"),
+            _figure(errors, f"{weight}red"),
+        ]
+
+    def _append_log(self, lines: Sequence[ScanLogLine]) -> None:
+        log = self.query_one(RichLog)
+        for line in lines:
+            log.write(log_text(line))
+            self.last_log_id = max(self.last_log_id, line.id or 0)
+
+    def _failed(self, message: str) -> None:
+        self.query_one(RichLog).write(Text(message, style="bold red"))
+        self.notify(message, severity="error")
+
+    # --- status line and timer -----------------------------------------------------------------
+
+    def status_text(self) -> str:
+        """The header line: the hotel, the scan state and the countdown."""
+        parts = [f"hotel {self.hotel_label}" if self.hotel_label else "scanner"]
+        if self.scanning:
+            parts.append("scanning…")
+        if self.timer_on:
+            parts.append(f"next scan in {self.remaining}s (every {self.interval}s)")
+        else:
+            parts.append(f"timer off (t: every {self.interval}s)")
+        return " · ".join(parts)
+
+    def _show_status(self) -> None:
+        self.query_one("#scanner-status", Static).update(self.status_text())
+
+    def _tick(self) -> None:
+        if not self.timer_on or self.scanning:
+            return
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self.remaining = self.interval
+            self.action_scan()
+        self._show_status()
+
+    def action_toggle_timer(self) -> None:
+        """Scan every ``interval`` seconds while the screen is open, or stop doing so."""
+        self.timer_on = not self.timer_on
+        self.remaining = self.interval
+        if self._ticker is not None:
+            if self.timer_on:
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
+        self.notify(f"scan timer {'on' if self.timer_on else 'off'}")
+        self._show_status()
+
+    def action_back(self) -> None:
+        """Leave the scanner (a scan already running finishes in the background)."""
+        if self._ticker is not None:
+            self._ticker.stop()
+        self.timer_on = False
+        self.app.pop_screen()
+
+    # --- scanning ------------------------------------------------------------------------------
+
+    def action_scan(self) -> None:
+        """Scan every source of the request now, in a thread."""
+        if self.scanning:
+            self.notify("a scan is already running", severity="warning")
+            return
+        self.scanning = True
+        self._show_status()
+        self.query_one(RichLog).write(Text(f"{_when(datetime.now())} scan started", style="dim"))
+        self.scan()
+
+    @work(thread=True, exclusive=True, group="scanner-scan")
+    def scan(self) -> None:
+        """Run the scan, then read the new figures and log lines."""
+        try:
+            report = run_scan(self.db, self.config, self.request, progress=self._progress)
+        except Exception as exc:  # shown to the user; the screen stays usable
+            self.app.call_from_thread(self._scan_done, None, f"scan failed: {exc}")
+            return
+        try:
+            code, runs, lines = self._read()
+        except Exception as exc:
+            self.app.call_from_thread(self._scan_done, report, f"cannot read the figures: {exc}")
+            return
+        self.app.call_from_thread(self._show, code, runs, lines)
+        self.app.call_from_thread(self._scan_done, report, None)
+
+    def _progress(self, source: str, handled: int) -> None:
+        self.app.call_from_thread(
+            self.query_one(RichLog).write, Text(f"{source}: {handled} handled", style="dim")
+        )
+
+    def _scan_done(self, report: ScanReport | None, problem: str | None) -> None:
+        self.scanning = False
+        self._show_status()
+        if problem:
+            self._failed(problem)
+        if report is None:
+            return
+        totals = report.totals()
+        summary = (
+            f"scan done: {totals.total} read, {totals.new} new, {totals.changed} changed, "
+            f"{totals.errors} errors"
+        )
+        if report.skipped:
+            summary += f", {report.skipped} already archived"
+        if report.unmatched:
+            summary += f", {report.unmatched} unmatched"
+        self.notify(summary, severity="warning" if report.has_problems else "information")
