@@ -148,6 +148,7 @@ class ReviewGrid(Screen[None]):
         self.page_ids: list[int] = []
         self.selected: set[int] = set()
         self._hotel_id: int | None = None
+        self._counts_cache: tuple[str, dict[str, int]] | None = None
         self._request = 0
         self._cursor_at_end = False
         self._search_timer: Timer | None = None
@@ -177,8 +178,14 @@ class ReviewGrid(Screen[None]):
 
     # -- loading --------------------------------------------------------------------------------
 
-    def reload(self, *, cursor_at_end: bool = False) -> None:
-        """Ask the database for the current page and the tab counts."""
+    def reload(self, *, cursor_at_end: bool = False, keep_counts: bool = False) -> None:
+        """Ask the database for the current page and the tab counts.
+
+        Only paging and sorting keep the counts; anything else (a filter, a decision taken in
+        the detail screen, a scan) counts again.
+        """
+        if not keep_counts:
+            self._counts_cache = None
         self._request += 1
         self._cursor_at_end = cursor_at_end
         query = GridQuery(
@@ -204,12 +211,19 @@ class ReviewGrid(Screen[None]):
                     sort=query.sort,
                     descending=query.descending,
                 )
-                counts = {
-                    name: list_inbox(
-                        session, self._hotel_id, replace(query.filter, status=status), limit=0
-                    ).total
-                    for name, status in TABS.items()
-                }
+                # The tab counts depend on the filters only: paging and sorting reuse them.
+                key = repr(replace(query.filter, status=None))
+                cached = self._counts_cache
+                if cached is not None and cached[0] == key:
+                    counts = cached[1]
+                else:
+                    counts = {
+                        name: list_inbox(
+                            session, self._hotel_id, replace(query.filter, status=status), limit=0
+                        ).total
+                        for name, status in TABS.items()
+                    }
+                    self._counts_cache = (key, counts)
         except HotelopsError as exc:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_error, str(exc))
@@ -344,25 +358,25 @@ class ReviewGrid(Screen[None]):
         """Sort by the next key: received, check-in, sale date, voucher."""
         self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]
         self.page_offset = 0
-        self.reload()
+        self.reload(keep_counts=True)
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""
         self.descending = not self.descending
         self.page_offset = 0
-        self.reload()
+        self.reload(keep_counts=True)
 
     def action_next_page(self) -> None:
         """The next page, if there is one."""
         if self.page_offset + self.page_size < self.total:
             self.page_offset += self.page_size
-            self.reload()
+            self.reload(keep_counts=True)
 
     def action_previous_page(self, cursor_at_end: bool = False) -> None:
         """The previous page, if there is one."""
         if self.page_offset > 0:
             self.page_offset = max(0, self.page_offset - self.page_size)
-            self.reload(cursor_at_end=cursor_at_end)
+            self.reload(cursor_at_end=cursor_at_end, keep_counts=True)
 
     def _cursor_id(self) -> int | None:
         table = self.query_one(PageTable)
