@@ -27,7 +27,6 @@ from hotelops.core.approval import (
     reject,
 )
 from hotelops.core.errors import InputError
-from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
 from hotelops.core.mapping import MappingTable
 from hotelops.core.models import InboxReservation, InboxStatus
@@ -48,10 +47,6 @@ app = typer.Typer(
     "--confirm-only, --save-only, --reject REASON; `approve --pending` for many.",
     no_args_is_help=True,
 )
-
-
-def _hotel(ctx: typer.Context, session: Any, code: str | None) -> Any:
-    return get_hotel(session, code or state(ctx).config.settings.office.hotel or None)
 
 
 def _outcome_line(o: Outcome) -> str:
@@ -111,7 +106,7 @@ def decide_command(
     app_state = state(ctx)
     db = app_state.database()
     with db.read() as session:
-        hotel_row = _hotel(ctx, session, hotel)
+        hotel_row = state(ctx).hotel(session, hotel)
         targets = list(ids or [])
         if pending:
             page = list_inbox(
@@ -230,7 +225,9 @@ def check_command(
 ) -> None:
     """What the guards say about one reservation, without deciding anything."""
     with state(ctx).database().read() as session:
-        result = check(session, _hotel(ctx, session, hotel), state(ctx).config, inbox_id, action)
+        result = check(
+            session, state(ctx).hotel(session, hotel), state(ctx).config, inbox_id, action
+        )
     if wants_json(ctx, json_out):
         print_json(
             {
@@ -285,7 +282,7 @@ def forecast_command(
 ) -> None:
     """Room-type availability and hotel occupancy for each night of the stay."""
     with state(ctx).database().read() as session:
-        hotel_row = _hotel(ctx, session, hotel)
+        hotel_row = state(ctx).hotel(session, hotel)
         row = session.get(InboxReservation, inbox_id)
         if row is None or row.hotel_id != hotel_row.id:
             raise InputError(f"no inbox reservation #{inbox_id}")

@@ -16,10 +16,13 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from sqlmodel import Session
 
 from hotelops.core.auditlog import jsonable
 from hotelops.core.config import LoadedConfig, database_target, load_config
 from hotelops.core.db import Database, open_database
+from hotelops.core.hotels import get_hotel
+from hotelops.core.models import Hotel
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -52,6 +55,14 @@ class AppState:
                 busy_timeout_ms=settings.busy_timeout_ms,
             )
         return self._db
+
+    def hotel_code(self, given: str | None = None) -> str | None:
+        """The hotel a command works on: ``--hotel``, else the config's office hotel."""
+        return given or self.config.settings.office.hotel or None
+
+    def hotel(self, session: Session, given: str | None = None) -> Hotel:
+        """The hotel row a command works on (``hotel_code``), from an open session."""
+        return get_hotel(session, self.hotel_code(given))
 
     def user(self) -> str:
         """Who is working: the config's office user, else the login name."""

@@ -10,7 +10,6 @@ from rich.table import Table
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.core.errors import NotFound
-from hotelops.core.hotels import get_hotel
 from hotelops.core.pricing.contracts import (
     ContractSpec,
     contract_data,
@@ -30,13 +29,9 @@ HotelOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _hotel_code(ctx: typer.Context, hotel: str | None) -> str | None:
-    return hotel or state(ctx).config.settings.office.hotel or None
-
-
 def _load(ctx: typer.Context, hotel: str | None, code: str) -> ContractSpec:
     with state(ctx).database().read() as session:
-        found = get_hotel(session, _hotel_code(ctx, hotel))
+        found = state(ctx).hotel(session, hotel)
         assert found.id is not None
         spec = load_contract(session, found.id, code)
     if spec is None:
@@ -58,7 +53,7 @@ def import_command(
 ) -> None:
     """Import a contract: all of it, replacing one with the same code, or nothing."""
     app_state = state(ctx)
-    code = hotel or app_state.config.settings.office.hotel or None
+    code = app_state.hotel_code(hotel)
     spec = import_contract(app_state.database(), code, file, user=app_state.user())
     summary = {
         "contract": spec.code,
@@ -81,7 +76,7 @@ def list_command(
 ) -> None:
     """Every contract of the hotel."""
     with state(ctx).database().read() as session:
-        found = get_hotel(session, _hotel_code(ctx, hotel))
+        found = state(ctx).hotel(session, hotel)
         assert found.id is not None
         rows = list_contracts(session, found.id)
     if wants_json(ctx, json_out):

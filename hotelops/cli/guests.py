@@ -10,7 +10,6 @@ from rich.table import Table
 
 from hotelops.cli.common import out, print_json, state, wants_json
 from hotelops.core.guests import GuestMatch, link_guest, match_guests
-from hotelops.core.hotels import get_hotel
 
 app = typer.Typer(
     help="Guests of an inbox reservation against the guest profiles: match, link.",
@@ -38,7 +37,7 @@ def match_command(
     """Each guest: its profile (linked or exact), its flags, or the possible profiles."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        hotel_row = app_state.hotel(session, hotel)
         matches = match_guests(session, hotel_row.id or 0, inbox_id)
     if wants_json(ctx, json_out):
         print_json([_match_json(m) for m in matches])
@@ -118,7 +117,7 @@ def link_command(
     app_state = state(ctx)
     db = app_state.database()
     with db.read() as session:
-        hotel_id = get_hotel(session, hotel or app_state.config.settings.office.hotel or None).id
+        hotel_id = app_state.hotel(session, hotel).id
     link_guest(db, hotel_id or 0, guest_id, None if unlink else profile_id, user=app_state.user())
     if unlink:
         out.print(f"guest {guest_id} unlinked")

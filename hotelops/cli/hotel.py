@@ -11,7 +11,7 @@ from rich.table import Table
 from hotelops.cli.common import out, print_json, state, wants_json
 from hotelops.cli.render import hotel_card, summary_json
 from hotelops.core.hotelfile import import_hotel
-from hotelops.core.hotels import get_hotel, list_hotels, summarize
+from hotelops.core.hotels import list_hotels, summarize
 
 app = typer.Typer(
     help="The hotel: its card, its list, importing a hotel file.", no_args_is_help=True
@@ -29,9 +29,7 @@ def show(
     """The hotel card: business date, room types, and what the database holds."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        summary = summarize(
-            session, get_hotel(session, code or app_state.config.settings.office.hotel or None)
-        )
+        summary = summarize(session, app_state.hotel(session, code))
     if wants_json(ctx, json_out):
         print_json(summary_json(summary))
     else:

@@ -11,7 +11,6 @@ from rich.panel import Panel
 from rich.table import Table
 
 from hotelops.cli.common import out, parse_date, print_json, state, wants_json
-from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, InboxRow, inbox_detail, list_inbox
 from hotelops.core.models import Content, InboxStatus
 from hotelops.core.money import format_money
@@ -69,7 +68,7 @@ def list_command(
         search=search,
     )
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        hotel_row = app_state.hotel(session, hotel)
         page = list_inbox(
             session,
             hotel_row.id or 0,
@@ -193,7 +192,7 @@ def show_command(
     """One inbox reservation: every field, guests, documents, versions and their diffs."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        hotel_row = app_state.hotel(session, hotel)
         detail = inbox_detail(session, hotel_row.id or 0, inbox_id)
     r = detail.reservation
     if wants_json(ctx, json_out):

@@ -16,7 +16,6 @@ from rich.table import Table
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.core import internal_approval
 from hotelops.core.confirmation import render_html, render_text
-from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import inbox_detail
 from hotelops.core.internal_approval import ApprovalStatus
 from hotelops.core.mailer import Mailer
@@ -26,10 +25,6 @@ VOTE_STYLE = {"yes": "green", "no": "red", "": "yellow"}
 
 InboxId = Annotated[int, typer.Argument(metavar="ID", help="Inbox reservation id.")]
 HotelOption = Annotated[str | None, typer.Option("--hotel", help="Hotel code.")]
-
-
-def _hotel_code(ctx: typer.Context, hotel: str | None) -> str | None:
-    return hotel or state(ctx).config.settings.office.hotel or None
 
 
 def start_command(
@@ -51,7 +46,7 @@ def start_command(
     app_state = state(ctx)
     db = app_state.database()
     with db.read() as session:
-        hotel_id = get_hotel(session, _hotel_code(ctx, hotel)).id or 0
+        hotel_id = state(ctx).hotel(session, hotel).id or 0
     result = internal_approval.start(
         db,
         hotel_id,
@@ -92,7 +87,7 @@ def vote_command(
     app_state = state(ctx)
     db = app_state.database()
     with db.read() as session:
-        hotel_id = get_hotel(session, _hotel_code(ctx, hotel)).id or 0
+        hotel_id = state(ctx).hotel(session, hotel).id or 0
     result = internal_approval.vote(
         db, hotel_id, inbox_id, user, yes, note=note, user=app_state.user()
     )
@@ -116,7 +111,7 @@ def status_command(
     """Where the internal approval of a reservation stands: every vote with its time."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_id = get_hotel(session, _hotel_code(ctx, hotel)).id or 0
+        hotel_id = state(ctx).hotel(session, hotel).id or 0
         inbox_detail(session, hotel_id, inbox_id)  # a wrong id is an error, not "none"
         result = internal_approval.status(session, hotel_id, inbox_id)
     if wants_json(ctx, json_out):
@@ -143,7 +138,7 @@ def print_command(
     """The confirmation form (Yazdır) as text on stdout, and as an HTML file with --html."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, _hotel_code(ctx, hotel))
+        hotel_row = state(ctx).hotel(session, hotel)
         detail = inbox_detail(session, hotel_row.id or 0, inbox_id)
     typer.echo(render_text(detail, hotel_row), nl=False)
     if html is not None:

@@ -9,7 +9,6 @@ from rich.table import Table
 
 from hotelops.cli.common import out, print_json, state, wants_json
 from hotelops.core.auditlog import reservation_log
-from hotelops.core.hotels import get_hotel
 
 
 def log_command(
@@ -21,7 +20,7 @@ def log_command(
     """The audit log of an inbox reservation and the hotel reservation it became."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        hotel_row = app_state.hotel(session, hotel)
         lines = reservation_log(session, hotel_row.id or 0, inbox_id)
     if wants_json(ctx, json_out):
         print_json(

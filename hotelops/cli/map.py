@@ -10,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from hotelops.cli.common import AppState, err, out, print_json, state, wants_json
+from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.core.hotels import get_hotel
 from hotelops.core.mapping import (
     AUTO_ACCEPT,
@@ -36,10 +36,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 OperatorOption = Annotated[str | None, typer.Option("--operator", help="Operator code.")]
 
 
-def _hotel(app_state: AppState, hotel: str | None) -> str | None:
-    return hotel or app_state.config.settings.office.hotel or None
-
-
 def _applied(applied: Applied) -> str:
     text = (
         f"{applied.touched} pending reservation(s) carry it, "
@@ -60,7 +56,7 @@ def missing_command(
     """Unmapped operator codes of pending reservations, the most blocking first."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, _hotel(app_state, hotel))
+        hotel_row = app_state.hotel(session, hotel)
         gaps = missing(session, hotel_row.id or 0, operator)
     if wants_json(ctx, json_out):
         print_json(gaps)
@@ -100,7 +96,7 @@ def set_command(
     app_state = state(ctx)
     result = set_mapping(
         app_state.database(),
-        _hotel(app_state, hotel),
+        app_state.hotel_code(hotel),
         operator,
         kind,
         code,
@@ -134,7 +130,7 @@ def list_command(
     """The hotel's mappings, by operator and kind."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, _hotel(app_state, hotel))
+        hotel_row = app_state.hotel(session, hotel)
         rows = list_mappings(session, hotel_row.id or 0, operator, kind)
     if wants_json(ctx, json_out):
         print_json(rows)
@@ -167,7 +163,12 @@ def delete_command(
     """Delete one mapping; pending reservations carrying the code are blocked again."""
     app_state = state(ctx)
     result = delete_mapping(
-        app_state.database(), _hotel(app_state, hotel), operator, kind, code, user=app_state.user()
+        app_state.database(),
+        app_state.hotel_code(hotel),
+        operator,
+        kind,
+        code,
+        user=app_state.user(),
     )
     m = result.mapping
     out.print(
@@ -224,7 +225,7 @@ def suggest_command(
 ) -> None:
     """Propose hotel codes for unmapped operator codes; accept them one by one or with --yes."""
     app_state = state(ctx)
-    hotel_code = _hotel(app_state, hotel)
+    hotel_code = app_state.hotel_code(hotel)
     with app_state.database().read() as session:
         hotel_row = get_hotel(session, hotel_code)
         suggestions = suggest(session, hotel_row.id or 0, operator)
@@ -302,7 +303,7 @@ def export_command(
     """Every mapping as CSV: operator,kind,operator_code,hotel_code,occupancy."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, _hotel(app_state, hotel))
+        hotel_row = app_state.hotel(session, hotel)
         text = export_csv(session, hotel_row.id or 0)
     if output is None:
         typer.echo(text, nl=False)
@@ -324,7 +325,7 @@ def import_command(
     app_state = state(ctx)
     result = import_csv(
         app_state.database(),
-        _hotel(app_state, hotel),
+        app_state.hotel_code(hotel),
         file.read_text(encoding="utf-8-sig"),
         user=app_state.user(),
         source=file.name,

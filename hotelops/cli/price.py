@@ -13,7 +13,6 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from hotelops.cli.common import err, out, parse_date, print_json, state, wants_json
-from hotelops.core.hotels import get_hotel
 from hotelops.core.money import format_money, to_decimal
 from hotelops.core.pricing.engine import PriceResult
 from hotelops.core.pricing.service import (
@@ -48,10 +47,6 @@ app = typer.Typer(
 )
 
 STATUS_STYLE = {PRICED: "green", DIFFERS: "yellow", UNPRICED: "red"}
-
-
-def _hotel(ctx: typer.Context, session: Any, code: str | None) -> Any:
-    return get_hotel(session, code or state(ctx).config.settings.office.hotel or None)
 
 
 def result_json(result: PriceResult | None) -> dict[str, Any] | None:
@@ -177,7 +172,7 @@ def show(
     with app_state.database().read() as session:
         item = price_inbox(
             session,
-            _hotel(ctx, session, hotel),
+            state(ctx).hotel(session, hotel),
             inbox_id,
             app_state.config.settings.price,
             explain=True,
@@ -219,7 +214,7 @@ def pending(
     app_state = state(ctx)
     as_json = wants_json(ctx, json_out)
     with app_state.database().read() as session:
-        hotel_row = _hotel(ctx, session, hotel)
+        hotel_row = state(ctx).hotel(session, hotel)
         if err.is_terminal and not as_json:
             with Progress(
                 TextColumn("pricing"),
@@ -326,7 +321,7 @@ def quote_command(
         occupancy=occupancy,
     )
     with state(ctx).database().read() as session:
-        result = quote(session, _hotel(ctx, session, hotel), request)
+        result = quote(session, state(ctx).hotel(session, hotel), request)
     if wants_json(ctx, json_out):
         print_json(result_json(result))
         raise typer.Exit(0 if result.priced else 1)
@@ -380,7 +375,7 @@ def set_command(
     app_state = state(ctx)
     db = app_state.database()
     with db.read() as session:
-        hotel_row = _hotel(ctx, session, hotel)
+        hotel_row = state(ctx).hotel(session, hotel)
     set_price_options(
         db,
         hotel_row,

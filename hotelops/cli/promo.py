@@ -10,7 +10,6 @@ from rich.table import Table
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.core.errors import NotFound
-from hotelops.core.hotels import get_hotel
 from hotelops.core.pricing.promotions import (
     describe,
     import_promotions,
@@ -25,10 +24,6 @@ HotelOption = Annotated[
     str | None, typer.Option("--hotel", help="Hotel code (default: the config's, or the only one).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _hotel_code(ctx: typer.Context, hotel: str | None) -> str | None:
-    return hotel or state(ctx).config.settings.office.hotel or None
 
 
 @app.command("import")
@@ -46,7 +41,7 @@ def import_command(
     """Import promotions: all of the file, replacing those with the same code, or nothing."""
     app_state = state(ctx)
     specs = import_promotions(
-        app_state.database(), _hotel_code(ctx, hotel), file, user=app_state.user()
+        app_state.database(), state(ctx).hotel_code(hotel), file, user=app_state.user()
     )
     if wants_json(ctx, json_out):
         print_json({"imported": [s.code for s in specs]})
@@ -60,7 +55,7 @@ def list_command(
 ) -> None:
     """Every promotion of the hotel, in the order they apply."""
     with state(ctx).database().read() as session:
-        found = get_hotel(session, _hotel_code(ctx, hotel))
+        found = state(ctx).hotel(session, hotel)
         assert found.id is not None
         rows = list_promotions(session, found.id)
     if wants_json(ctx, json_out):
@@ -93,7 +88,7 @@ def show(
 ) -> None:
     """One promotion, every key."""
     with state(ctx).database().read() as session:
-        found = get_hotel(session, _hotel_code(ctx, hotel))
+        found = state(ctx).hotel(session, hotel)
         assert found.id is not None
         spec = load_promotion(session, found.id, code)
     if spec is None:

@@ -16,7 +16,6 @@ from rich.table import Table
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.core.errors import HotelopsError
-from hotelops.core.hotels import get_hotel
 from hotelops.core.scan.inspect import inspect_file
 from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
 
@@ -86,7 +85,7 @@ def scan(
     if kinds and not kinds <= {"folder", "imap", "http"}:
         raise typer.BadParameter("choose folder, imap or http", param_hint="--source")
     request = ScanRequest(
-        hotel_code=hotel or app_state.config.settings.office.hotel or None,
+        hotel_code=app_state.hotel_code(hotel),
         operator=operator if not folder else None,
         kinds=kinds,
         folders=[folder] if folder else None,
@@ -251,7 +250,7 @@ def log_command(
     """The scanner's log, newest first: what was read, what failed and why."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        hotel_row = app_state.hotel(session, hotel)
         lines = scan_log(session, hotel_row.id or 0, operator=operator, limit=limit)
     if wants_json(ctx, json_out):
         print_json(
@@ -288,7 +287,7 @@ def status_command(
     """Each operator's latest scan: total, new, changed, errors and when."""
     app_state = state(ctx)
     with app_state.database().read() as session:
-        hotel_row = get_hotel(session, hotel or app_state.config.settings.office.hotel or None)
+        hotel_row = app_state.hotel(session, hotel)
         runs = last_runs(session, hotel_row.id or 0)
     rows = [
         {

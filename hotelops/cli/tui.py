@@ -20,7 +20,7 @@ def tui_command(
     db = app_state.database()
     run(
         db,
-        hotel or app_state.config.settings.office.hotel or None,
+        app_state.hotel_code(hotel),
         config=app_state.config,
         user=app_state.user(),
     )

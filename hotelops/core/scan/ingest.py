@@ -94,35 +94,9 @@ _COLUMN = {
     "price": "operator_price",
     "currency": "operator_currency",
 }
-_ROW_FIELDS = (
-    "operator_agency",
-    "operator_status",
-    "check_in",
-    "check_out",
-    "sale_date",
-    "adults",
-    "children",
-    "child_ages",
-    "infants",
-    "nationality",
-    "room_type",
-    "board",
-    "market",
-    "rate_type",
-    "room_count",
-    "price",
-    "currency",
-    "agency_note",
-    "option_date",
-    "cancellation_date",
-    "cancellation_note",
-    "arrival_flight",
-    "arrival_route",
-    "arrival_flight_time",
-    "departure_flight",
-    "departure_route",
-    "departure_flight_time",
-)
+#: What a version writes onto the inbox row: the compared fields that are columns, and the
+#: operator's own status text.
+_ROW_FIELDS = (*(f for f in COMPARED if f not in ("content", "guests")), "operator_status")
 
 
 @dataclass
