@@ -30,6 +30,7 @@ from hotelops.core.errors import InputError
 from hotelops.core.inbox import InboxFilter, list_inbox
 from hotelops.core.mapping import MappingTable
 from hotelops.core.models import InboxReservation, InboxStatus
+from hotelops.core.pricing.service import PriceContext
 
 
 class ApproveGroup(TyperGroup):
@@ -176,9 +177,12 @@ def _preview(
     as_json: bool,
 ) -> None:
     rows = []
+    config = state(ctx).config
     with state(ctx).database().read() as session:
+        # One price context (mappings, contracts, promotions) for the whole preview.
+        context = PriceContext(session, hotel_row, config.settings.price)
         for inbox_id in targets:
-            result = check(session, hotel_row, state(ctx).config, inbox_id, action, overrides)
+            result = check(session, hotel_row, config, inbox_id, action, overrides, context=context)
             row = session.get(InboxReservation, inbox_id)
             rows.append(
                 {

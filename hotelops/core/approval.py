@@ -296,8 +296,14 @@ def check(
     inbox_id: int,
     action: str,
     overrides: Overrides | None = None,
+    *,
+    context: PriceContext | None = None,
 ) -> Check:
-    """Run the guards of an action without deciding anything (the preview)."""
+    """Run the guards of an action without deciding anything (the preview).
+
+    ``context`` is a price context loaded once on this same session for many checks (a bulk
+    preview); without it one is loaded for this call.
+    """
     from hotelops.core.internal_approval import is_blocking, status
 
     overrides = overrides or Overrides()
@@ -308,7 +314,7 @@ def check(
         return result
     cancelling = row.content == Content.CANCELLATION
     linked = linked_reservation(session, row.id)
-    ctx = PriceContext(session, hotel, config.settings.price)
+    ctx = context if context is not None else PriceContext(session, hotel, config.settings.price)
     resolved = ctx.mappings.resolve(row.operator_id, row)
     result.resolved = resolved
     if cancelling:
