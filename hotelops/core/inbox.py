@@ -6,15 +6,16 @@ are paged and sorted in SQL, never loaded whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import Integer, and_, exists, func, inspect, literal, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from hotelops.core.db import Database
 from hotelops.core.errors import InputError, NotFound
 from hotelops.core.models import (
     Content,
@@ -48,7 +49,8 @@ class InboxFilter:
 
     status: InboxStatus | None = None
     content: Content | None = None
-    operator: str | None = None
+    operator: str | None = None  # one operator code (the CLI's --operator)
+    operators: tuple[str, ...] = ()  # any of these operator codes (the dashboard)
     arrival_from: date | None = None
     arrival_to: date | None = None
     sale_from: date | None = None
@@ -82,11 +84,16 @@ class InboxRow:
     room_type: str
     board: str
     market: str
+    rate_type: str
     room_count: int
     price: Decimal | None
     currency: str
     sender: str
     version: int
+    #: The hotel reservation this one was saved as or linked to (HotelReservation.id).
+    hotel_reservation_id: int | None = None
+    #: Mapping kinds whose operator code has no mapping (agency, room_type, board ...).
+    missing: tuple[str, ...] = ()
 
     @property
     def pax(self) -> str:
@@ -96,12 +103,42 @@ class InboxRow:
 
 @dataclass
 class InboxPage:
-    """A page of the grid and how many rows match in all."""
+    """A page of the grid and how many rows match in all (``-1`` when not counted)."""
 
     rows: list[InboxRow]
     total: int
     offset: int
     limit: int
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Where a page starts or ends: one row's sort value and id (keyset paging)."""
+
+    value: Any
+    id: int
+
+
+def page_key(row: InboxRow, sort: str) -> PageKey:
+    """The keyset position of a row under a sort key (see ``list_inbox``'s ``after``)."""
+    value = {
+        "received": row.received_at,
+        "check_in": row.check_in,
+        "sale_date": row.sale_date,
+        "voucher": row.voucher,
+        "operator": row.operator,
+        "id": row.id,
+    }[sort]
+    return PageKey(value, row.id)
+
+
+@dataclass(frozen=True)
+class OperatorCount:
+    """An operator of the hotel and how many of its reservations are pending."""
+
+    code: str
+    name: str
+    pending: int
 
 
 def _missing_condition(kind: MappingKind) -> ColumnElement[bool]:
@@ -120,8 +157,18 @@ def _conditions(hotel_id: int, f: InboxFilter) -> list[Any]:
         where.append(InboxReservation.status == str(f.status))
     if f.content:
         where.append(InboxReservation.content == str(f.content))
-    if f.operator:
-        where.append(func.upper(Operator.code) == f.operator.upper())
+    codes = sorted({code.upper() for code in (*f.operators, f.operator or "") if code})
+    if f.operator and f.operators:
+        # Both given: the single code must also be one of the several.
+        codes = [f.operator.upper()] if f.operator.upper() in codes else []
+    if f.operator or f.operators:
+        where.append(
+            col(InboxReservation.operator_id).in_(
+                select(Operator.id).where(
+                    Operator.hotel_id == hotel_id, func.upper(Operator.code).in_(codes)
+                )
+            )
+        )
     if f.arrival_from:
         where.append(col(InboxReservation.check_in) >= f.arrival_from)
     if f.arrival_to:
@@ -143,6 +190,43 @@ def _conditions(hotel_id: int, f: InboxFilter) -> list[Any]:
     return where
 
 
+def _order_column(sort: str) -> Any:
+    """The column a sort key orders by (``operator`` needs the operator join)."""
+    return {
+        "received": InboxReservation.received_at,
+        "check_in": InboxReservation.check_in,
+        "sale_date": InboxReservation.sale_date,
+        "voucher": InboxReservation.voucher,
+        "operator": Operator.code,
+        "id": InboxReservation.id,
+    }[sort]
+
+
+def _beyond(column: Any, key: PageKey, *, bigger: bool, inclusive: bool) -> ColumnElement[bool]:
+    """Rows past ``key`` in the order (sort value, id), towards bigger or smaller values.
+
+    NULL sort values (a missing sale date) count as smaller than any value on both engines, as
+    SQLite orders them natively (``list_inbox`` orders PostgreSQL the same way).
+    """
+    id_column = col(InboxReservation.id)
+    id_past = (
+        (id_column >= key.id if inclusive else id_column > key.id)
+        if bigger
+        else (id_column <= key.id if inclusive else id_column < key.id)
+    )
+    if key.value is None:
+        if bigger:
+            return or_(and_(column.is_(None), id_past), column.is_not(None))
+        return and_(column.is_(None), id_past)
+    bound = tuple_(literal(key.value, column.type), literal(key.id, Integer()))
+    pair = tuple_(column, id_column)
+    if bigger:
+        return pair >= bound if inclusive else pair > bound
+    condition = pair <= bound if inclusive else pair < bound
+    nullable = column is InboxReservation.sale_date
+    return or_(condition, column.is_(None)) if nullable else condition
+
+
 def list_inbox(
     session: Session,
     hotel_id: int,
@@ -152,42 +236,162 @@ def list_inbox(
     offset: int = 0,
     sort: str = "received",
     descending: bool = True,
+    count: bool = True,
+    after: PageKey | None = None,
+    before: PageKey | None = None,
+    start: PageKey | None = None,
 ) -> InboxPage:
-    """A page of inbox reservations, sorted and filtered in SQL."""
+    """A page of inbox reservations, sorted and filtered in SQL.
+
+    Pages go by ``offset`` (the CLI), or by keyset, which costs the same on page 1 and page
+    2,000: ``after`` a row's ``page_key`` (the next page), ``before`` one (the previous page,
+    still returned in display order) or from ``start`` on, that row included (the same page
+    again). Ties on the sort value are ordered by id. ``count=False`` skips the COUNT
+    (``total`` is then -1) for callers that know it already.
+    """
     f = f or InboxFilter()
     if sort not in SORTABLE:
         raise InputError(f"cannot sort by {sort!r} (choose one of {', '.join(sorted(SORTABLE))})")
-    where = _conditions(hotel_id, f)
-    order_column = {
-        "received": InboxReservation.received_at,
-        "check_in": InboxReservation.check_in,
-        "sale_date": InboxReservation.sale_date,
-        "voucher": InboxReservation.voucher,
-        "operator": Operator.code,
-        "id": InboxReservation.id,
-    }[sort]
-    ordering = [
-        col(order_column).desc() if descending else col(order_column).asc(),
-        col(InboxReservation.id).desc() if descending else col(InboxReservation.id),
-    ]
-    query = (
-        select(InboxReservation, Operator.code, Operator.name)
-        .join(Operator, col(Operator.id) == InboxReservation.operator_id)
-        .where(*where)
-        .order_by(*ordering)
-        .limit(limit)
-        .offset(offset)
+    if sum(k is not None for k in (after, before, start)) > 1:
+        raise InputError("page by one of after, before or start, not several")
+    matching = _conditions(hotel_id, f)
+    where = list(matching)
+    order_column = _order_column(sort)
+    # Walking backwards (the previous page) reads the order reversed, then flips the rows.
+    backwards = before is not None
+    down = descending != backwards
+    if after is not None:
+        where.append(_beyond(order_column, after, bigger=not descending, inclusive=False))
+    elif before is not None:
+        where.append(_beyond(order_column, before, bigger=descending, inclusive=False))
+    elif start is not None:
+        where.append(_beyond(order_column, start, bigger=not descending, inclusive=True))
+    first = col(order_column).desc() if down else col(order_column).asc()
+    if order_column is InboxReservation.sale_date and session.get_bind().dialect.name != "sqlite":
+        # NULL is the smallest sale date everywhere (SQLite's own order).
+        first = first.nulls_last() if down else first.nulls_first()
+    ordering = [first, col(InboxReservation.id).desc() if down else col(InboxReservation.id)]
+    query = select(InboxReservation, Operator.code, Operator.name).join(
+        Operator, col(Operator.id) == InboxReservation.operator_id
     )
-    count_query = (
-        select(func.count())
-        .select_from(InboxReservation)
-        .join(Operator, col(Operator.id) == InboxReservation.operator_id)
-        .where(*where)
+    query = query.where(*where).order_by(*ordering).limit(limit)
+    if offset and not (after or before or start):
+        query = query.offset(offset)
+    found = list(session.exec(query))
+    if backwards:
+        found.reverse()
+    rows = _with_marks(session, hotel_id, [_row(r, code, name) for r, code, name in found])
+    total = -1
+    if count:
+        count_query = select(func.count()).select_from(InboxReservation).where(*matching)
+        total = int(session.exec(count_query).one())
+    return InboxPage(rows=rows, total=total, offset=offset, limit=limit)
+
+
+def operator_counts(session: Session, hotel_id: int) -> list[OperatorCount]:
+    """The hotel's operators by code, each with its number of pending reservations."""
+    pending = dict(
+        session.exec(
+            select(InboxReservation.operator_id, func.count())
+            .where(
+                InboxReservation.hotel_id == hotel_id,
+                InboxReservation.status == InboxStatus.PENDING,
+            )
+            .group_by(col(InboxReservation.operator_id))
+        ).all()
     )
-    rows = [_row(r, code, name) for r, code, name in session.exec(query)]
-    return InboxPage(
-        rows=rows, total=int(session.exec(count_query).one()), offset=offset, limit=limit
+    operators = session.exec(
+        select(Operator).where(Operator.hotel_id == hotel_id).order_by(col(Operator.code))
+    ).all()
+    return [OperatorCount(op.code, op.name, int(pending.get(op.id or 0, 0))) for op in operators]
+
+
+def parse_filter_date(text: str, field_name: str) -> date | None:
+    """A filter date typed by a user: YYYY-MM-DD or DD.MM.YYYY; empty means no limit.
+
+    Raises ``InputError`` naming the field and the accepted forms.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if "." in text:
+            return datetime.strptime(text, "%d.%m.%Y").date()
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{field_name}: {text!r} is not a date (use YYYY-MM-DD or DD.MM.YYYY)"
+        ) from None
+
+
+def check_filter(f: InboxFilter) -> None:
+    """Refuse a filter whose ranges run backwards (from after to), naming the range."""
+    for label, low, high in (
+        ("arrival", f.arrival_from, f.arrival_to),
+        ("sale date", f.sale_from, f.sale_to),
+    ):
+        if low and high and low > high:
+            raise InputError(f"{label} from {low} is after {label} to {high}: swap them")
+
+
+def ensure_indexes(db: Database) -> list[str]:
+    """Create the inbox's indexes a database made by an older hotelops lacks; their names.
+
+    ``create_all`` makes indexes only with a new table, so the review grid calls this once
+    when it opens; on an up-to-date database it only reads the catalogue.
+    """
+    table = InboxReservation.__table__  # type: ignore[attr-defined]
+    with db.read() as session:
+        present = {ix["name"] for ix in inspect(session.connection()).get_indexes(table.name)}
+    missing = [index for index in table.indexes if index.name not in present]
+    if missing:
+        with db.write() as session:
+            connection = session.connection()
+            for index in missing:
+                index.create(connection, checkfirst=True)
+    return [str(index.name) for index in missing]
+
+
+def _with_marks(session: Session, hotel_id: int, rows: list[InboxRow]) -> list[InboxRow]:
+    """The page's rows with their hotel reservation ids and missing mappings (two queries)."""
+    if not rows:
+        return rows
+    ids = [row.id for row in rows]
+    linked = dict(
+        session.exec(
+            select(HotelReservation.inbox_reservation_id, HotelReservation.id).where(
+                col(HotelReservation.inbox_reservation_id).in_(ids)
+            )
+        ).all()
     )
+    mapped = {
+        (operator_id, str(kind), code)
+        for operator_id, kind, code in session.exec(
+            select(Mapping.operator_id, Mapping.kind, Mapping.operator_code).where(
+                Mapping.hotel_id == hotel_id
+            )
+        )
+    }
+    operators = dict(
+        session.exec(select(Operator.code, Operator.id).where(Operator.hotel_id == hotel_id)).all()
+    )
+    out = []
+    for row in rows:
+        values = {
+            MappingKind.AGENCY: row.agency,
+            MappingKind.ROOM_TYPE: row.room_type,
+            MappingKind.BOARD: row.board,
+            MappingKind.MARKET: row.market,
+            MappingKind.RATE_TYPE: row.rate_type,
+        }
+        operator_id = operators.get(row.operator)
+        missing = tuple(
+            kind.value
+            for kind, value in values.items()
+            if value and (operator_id, kind.value, value) not in mapped
+        )
+        out.append(replace(row, hotel_reservation_id=linked.get(row.id), missing=missing))
+    return out
 
 
 def _row(r: InboxReservation, code: str, name: str) -> InboxRow:
@@ -214,6 +418,7 @@ def _row(r: InboxReservation, code: str, name: str) -> InboxRow:
         room_type=r.operator_room_type,
         board=r.operator_board,
         market=r.operator_market,
+        rate_type=r.operator_rate_type,
         room_count=r.room_count,
         price=r.operator_price,
         currency=r.operator_currency,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static, Tab
+from textual.widgets import SelectionList, Static, Tab
 
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
@@ -16,6 +17,7 @@ from hotelops.core.inbox import InboxFilter, list_inbox
 from hotelops.core.models import InboxStatus
 from hotelops.tui.app import HotelopsApp
 from hotelops.tui.screens.grid import PageTable, ReviewGrid
+from hotelops.tui.screens.grid_modals import FilterModal
 
 pytestmark = pytest.mark.anyio
 
@@ -47,10 +49,18 @@ def core_ids(db: Database, f: InboxFilter, **kwargs: object) -> tuple[list[int],
     return [row.id for row in page.rows], page.total
 
 
+async def idle(pilot: Pilot[None]) -> None:
+    """Until no worker runs (a page's worker starts the price marks' worker)."""
+    await pilot.pause()
+    for _ in range(20):
+        if not any(w.is_running for w in pilot.app.workers):
+            break
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
 async def settle(pilot: Pilot[None]) -> ReviewGrid:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await idle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ReviewGrid)
     return screen
@@ -187,3 +197,124 @@ async def test_content_filter_and_theme_toggle(db: Database) -> None:
         dark = app.current_theme.dark
         await pilot.press("ctrl+t")
         assert app.current_theme.dark != dark
+
+
+def vouchers(db: Database, ids: list[int]) -> set[str]:
+    with db.read() as session:
+        hotel = get_hotel(session)
+        assert hotel.id is not None
+        page = list_inbox(session, hotel.id, InboxFilter(), limit=1000)
+    by_id = {row.id: row.voucher for row in page.rows}
+    return {by_id[i] for i in ids}
+
+
+async def open_filters(pilot: Pilot[None]) -> FilterModal:
+    await pilot.press("f")
+    await idle(pilot)
+    modal = pilot.app.screen
+    assert isinstance(modal, FilterModal)
+    return modal
+
+
+async def test_filter_modal_narrows_by_arrival_range_in_both_date_forms(db: Database) -> None:
+    june = InboxFilter(
+        status=InboxStatus.PENDING, arrival_from=date(2026, 6, 1), arrival_to=date(2026, 6, 30)
+    )
+    expected, total = core_ids(db, june)
+    assert vouchers(db, expected) == {
+        "TUK4492271", "79205560", "PG2620502", "TB-2026-004417", "OTN556311", "OTN558120",
+        "J2H8841207",
+    }  # fmt: skip
+    app = HotelopsApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_filters(pilot)
+        await pilot.press(*"2026-06-01", "tab", *"30.06.2026", "enter")
+        grid = await settle(pilot)
+        assert grid.filter.arrival_from == date(2026, 6, 1)
+        assert grid.filter.arrival_to == date(2026, 6, 30)
+        assert grid.page_ids == expected and grid.total == total == 7
+        assert "arrival 2026-06-01..2026-06-30" in str(
+            grid.query_one("#filter-info", Static).render()
+        )
+        assert grid.query_one("#pending", Tab).label_text == "Pending (7)"
+        # F clears every filter.
+        await pilot.press("F")
+        grid = await settle(pilot)
+        assert grid.filter == InboxFilter(status=InboxStatus.PENDING)
+        assert grid.total == 30
+
+
+async def test_filter_modal_picks_several_operators(db: Database) -> None:
+    expected, _ = core_ids(db, InboxFilter(status=InboxStatus.PENDING, operators=("TUIP", "PEGS")))
+    assert vouchers(db, expected) == {
+        "79205560", "79205518", "78862479", "78856480", "79194577", "PG2620502", "PG2620418",
+    }  # fmt: skip
+    app = HotelopsApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_filters(pilot)
+        listing = modal.query_one("#operators", SelectionList)
+        labels = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        assert any(label.startswith("TUIP") and "(5 pending)" in label for label in labels)
+        listing.focus()
+        for code in ("PEGS", "TUIP"):
+            index = next(i for i, label in enumerate(labels) if label.startswith(code))
+            listing.highlighted = index
+            await pilot.press("space")
+        await pilot.press("ctrl+s")
+        grid = await settle(pilot)
+        assert set(grid.filter.operators) == {"TUIP", "PEGS"}
+        assert grid.page_ids == expected
+        assert {grid.query_one(PageTable).get_cell(str(i), "operator") for i in expected} == {
+            "TUIP",
+            "PEGS",
+        }
+
+
+async def test_a_bad_filter_date_is_refused_naming_the_field(db: Database) -> None:
+    app = HotelopsApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_filters(pilot)
+        await pilot.press("tab", *"31.02.2026", "enter")
+        await pilot.pause()
+        assert app.screen is modal  # not applied, nothing lost
+        error = str(modal.query_one("#filter-error", Static).render())
+        assert "arrival to: '31.02.2026' is not a date (use YYYY-MM-DD or DD.MM.YYYY)" in error
+        await pilot.press("escape")
+        grid = await settle(pilot)
+        assert grid.filter.arrival_to is None and grid.total == 30
+
+
+async def test_marks_show_missing_mappings_and_price_differences(db: Database) -> None:
+    app = HotelopsApp(db)
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = await settle(pilot)
+        table = grid.query_one(PageTable)
+        by_voucher = {row.voucher: row.id for row in grid.page_rows}
+        pegas, differs, priced = (
+            by_voucher["PG2620502"],
+            by_voucher["79205560"],
+            by_voucher["79194577"],
+        )
+        assert str(table.get_cell(str(pegas), "marks")) == "M"
+        assert str(table.get_cell(str(differs), "marks")) == "≠"
+        assert str(table.get_cell(str(priced), "marks")) == ""
+        assert grid.price_marks[differs] == "differs"
+        assert "M missing mapping · ≠ price differs" in status_line(grid)
+
+
+async def test_grid_is_usable_at_80_by_24(db: Database) -> None:
+    app = HotelopsApp(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid = await settle(pilot)
+        table = grid.query_one(PageTable)
+        assert table.size.height >= 8  # rows visible under the tabs and the filter bar
+        await pilot.press("down", "down", "space")
+        assert grid.selected == {grid.page_ids[2]}
+        footer = " ".join(
+            b.binding.description for b in app.active_bindings.values() if b.binding.show
+        )
+        for label in ("Filter", "Price sel.", "Confirm+save sel.", "Sort", "Search"):
+            assert label in footer

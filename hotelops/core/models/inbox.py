@@ -71,7 +71,11 @@ class InboxReservation(SQLModel, table=True):
         UniqueConstraint(
             "hotel_id", "operator_id", "voucher", "operator_res_id", name="uq_inbox_identity"
         ),
-        Index("ix_inbox_grid", "hotel_id", "status", "received_at"),
+        # The review grid pages by keyset on (sort value, id) within a hotel and status.
+        Index("ix_inbox_grid", "hotel_id", "status", "received_at", "id"),
+        Index("ix_inbox_grid_check_in", "hotel_id", "status", "check_in", "id"),
+        Index("ix_inbox_grid_sale", "hotel_id", "status", "sale_date", "id"),
+        Index("ix_inbox_grid_voucher", "hotel_id", "status", "voucher", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

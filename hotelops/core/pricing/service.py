@@ -302,6 +302,60 @@ def price_pending(
     return PendingSummary(items)
 
 
+def price_many(
+    session: Session,
+    hotel: Hotel,
+    inbox_ids: list[int],
+    tolerance: PriceSettings,
+    *,
+    explain: bool = False,
+) -> list[InboxPrice]:
+    """Price several inbox reservations with one price context, in the order given.
+
+    An id that is not this hotel's reservation comes back unpriced, saying so.
+    """
+    ctx = PriceContext(session, hotel, tolerance)
+    wanted = list(dict.fromkeys(inbox_ids))
+    rows = {
+        row.id: row
+        for row in session.exec(
+            select(InboxReservation).where(
+                col(InboxReservation.id).in_(wanted), InboxReservation.hotel_id == hotel.id
+            )
+        )
+    }
+    settings = {
+        s.inbox_reservation_id: s
+        for s in session.exec(
+            select(InboxPriceSettings).where(
+                col(InboxPriceSettings.inbox_reservation_id).in_(wanted)
+            )
+        )
+    }
+    items: list[InboxPrice] = []
+    for inbox_id in wanted:
+        row = rows.get(inbox_id)
+        if row is None:
+            items.append(
+                InboxPrice(
+                    inbox_id, "", "", UNPRICED, f"no inbox reservation #{inbox_id}", "not found"
+                )
+            )
+            continue
+        items.append(price_row(ctx, row, settings.get(inbox_id), explain=explain))
+    return items
+
+
+def price_statuses(
+    session: Session, hotel: Hotel, inbox_ids: list[int], tolerance: PriceSettings
+) -> dict[int, str]:
+    """Each reservation's price status (priced / differs / unpriced), one price context."""
+    return {
+        item.inbox_id: item.status
+        for item in price_many(session, hotel, inbox_ids, tolerance, explain=False)
+    }
+
+
 @dataclass
 class QuoteRequest:
     """``price quote``: a stay that is not in the inbox."""

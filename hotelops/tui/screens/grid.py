@@ -8,7 +8,7 @@ never waits on the database.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -21,11 +21,37 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 from textual.worker import get_current_worker
 
+from hotelops.core.approval import SAVE, Changed, Refused, check, decide, operator_notifier
+from hotelops.core.config import LoadedConfig, PriceSettings, Settings
 from hotelops.core.db import Database
 from hotelops.core.errors import HotelopsError
 from hotelops.core.hotels import get_hotel
-from hotelops.core.inbox import InboxFilter, InboxPage, InboxRow, list_inbox
-from hotelops.core.models import Content, InboxStatus
+from hotelops.core.inbox import (
+    InboxFilter,
+    InboxPage,
+    InboxRow,
+    PageKey,
+    ensure_indexes,
+    list_inbox,
+    page_key,
+)
+from hotelops.core.models import Content, Hotel, InboxReservation, InboxStatus
+from hotelops.core.pricing.service import (
+    DIFFERS,
+    PRICED,
+    UNPRICED,
+    InboxPrice,
+    PriceContext,
+    price_many,
+    price_statuses,
+)
+from hotelops.tui.screens.grid_modals import (
+    ConfirmBulk,
+    FilterModal,
+    PreviewItem,
+    SummaryModal,
+    preview_text,
+)
 
 DEFAULT_PAGE_SIZE = 50
 SEARCH_DEBOUNCE_S = 0.3
@@ -47,6 +73,7 @@ STATUS_STYLE = {"pending": "bold yellow", "approved": "bold green", "rejected": 
 CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
 COLUMNS = (
     ("", "sel"),
+    ("!", "marks"),
     ("Id", "id"),
     ("Status", "status"),
     ("Content", "content"),
@@ -63,19 +90,41 @@ COLUMNS = (
     ("Board", "board"),
     ("Rooms", "rooms"),
     ("Room type", "room_type"),
+    ("Hotel res", "hotel_res"),
 )
 SELECTED_MARK = "●"
+MISSING_MARK = Text("M", style="bold red")
+DIFFERS_MARK = Text("≠", style="bold yellow")
+LEGEND = "M missing mapping · ≠ price differs"
+
+
+def marks_cell(row: InboxRow, price_status: str | None) -> Text:
+    """The marks column: M (red) for a missing mapping, ≠ (yellow) for a price difference."""
+    text = Text()
+    if row.missing:
+        text.append_text(MISSING_MARK)
+    if price_status == DIFFERS:
+        text.append_text(DIFFERS_MARK)
+    return text
 
 
 @dataclass(frozen=True)
 class GridQuery:
-    """Everything that decides which page the grid shows (a snapshot handed to a worker)."""
+    """Everything that decides which page the grid shows (a snapshot handed to a worker).
+
+    The page is found by keyset: ``after`` the last row of the page before (next page),
+    ``before`` the first row of the page after (previous page), from ``start`` (the same page
+    again), or the first page when none is given.
+    """
 
     filter: InboxFilter
     sort: str
     descending: bool
     offset: int
     limit: int
+    after: PageKey | None = None
+    before: PageKey | None = None
+    start: PageKey | None = None
 
 
 class PageTable(DataTable[str | Text]):
@@ -114,10 +163,14 @@ class ReviewGrid(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "focus_grid", "Grid", show=False),
-        Binding("c", "cycle_content", "Content"),
-        Binding("m", "toggle_missing", "Missing maps"),
+        Binding("f", "filters", "Filter"),
+        Binding("F", "clear_filters", "Clear filters", key_display="F"),
+        Binding("P", "price_selected", "Price sel.", key_display="P"),
+        Binding("A", "confirm_selected", "Confirm+save sel.", key_display="A"),
+        Binding("c", "cycle_content", "Content", show=False),
+        Binding("m", "toggle_missing", "Missing maps", show=False),
         Binding("s", "cycle_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse"),
+        Binding("r", "reverse_sort", "Reverse", show=False),
         Binding("1", "show_tab('pending')", "Pending", show=False),
         Binding("2", "show_tab('approved')", "Approved", show=False),
         Binding("3", "show_tab('rejected')", "Rejected", show=False),
@@ -146,12 +199,23 @@ class ReviewGrid(Screen[None]):
         self.page_offset = 0
         self.total = 0
         self.page_ids: list[int] = []
+        self.page_rows: list[InboxRow] = []
         self.selected: set[int] = set()
-        self._hotel_id: int | None = None
+        #: Price status (priced / differs / unpriced) of the rows priced so far, by id.
+        self.price_marks: dict[int, str] = {}
+        self._hotel: Hotel | None = None
         self._counts_cache: tuple[str, dict[str, int]] | None = None
         self._request = 0
         self._cursor_at_end = False
+        self._keep_cursor: int | None = None
         self._search_timer: Timer | None = None
+        self._loaded = False
+        self._own_modal = False
+        self._busy = False
+
+    @property
+    def _hotel_id(self) -> int | None:
+        return self._hotel.id if self._hotel is not None else None
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -176,10 +240,40 @@ class ReviewGrid(Screen[None]):
         self._show_filters()
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        """Back on the grid (from the detail screen, the scanner): read the page again."""
+        if self._own_modal:
+            self._own_modal = False  # our own modals reload when they need to
+            return
+        if self._loaded:
+            self.reload_here()
+
     # -- loading --------------------------------------------------------------------------------
 
-    def reload(self, *, cursor_at_end: bool = False, keep_counts: bool = False) -> None:
-        """Ask the database for the current page and the tab counts.
+    def config(self) -> LoadedConfig:
+        """The app's configuration, or the defaults when the app carries none."""
+        return getattr(self.app, "config", None) or LoadedConfig(Settings(), None)
+
+    def tolerance(self) -> PriceSettings:
+        """The price tolerance of the app's configuration (``[price]``)."""
+        config = getattr(self.app, "config", None)
+        return config.settings.price if config is not None else PriceSettings()
+
+    def user(self) -> str:
+        """Who decides (the app's user)."""
+        return str(getattr(self.app, "user", "office") or "office")
+
+    def reload(
+        self,
+        *,
+        cursor_at_end: bool = False,
+        keep_counts: bool = False,
+        after: PageKey | None = None,
+        before: PageKey | None = None,
+        start: PageKey | None = None,
+        keep_cursor: int | None = None,
+    ) -> None:
+        """Ask the database for a page (the first, or by keyset) and, if needed, the tab counts.
 
         Only paging and sorting keep the counts; anything else (a filter, a decision taken in
         the detail screen, a scan) counts again.
@@ -188,28 +282,48 @@ class ReviewGrid(Screen[None]):
             self._counts_cache = None
         self._request += 1
         self._cursor_at_end = cursor_at_end
+        self._keep_cursor = keep_cursor
         query = GridQuery(
-            replace(self.filter), self.sort, self.descending, self.page_offset, self.page_size
+            replace(self.filter),
+            self.sort,
+            self.descending,
+            self.page_offset,
+            self.page_size,
+            after,
+            before,
+            start,
         )
         self._load_page(self._request, query)
+
+    def reload_here(self) -> None:
+        """Read the current page again (fresh counts), the cursor staying on its reservation."""
+        start = page_key(self.page_rows[0], self.sort) if self.page_rows else None
+        if self.page_offset == 0:
+            start = None
+        self.reload(start=start, keep_cursor=self._cursor_id())
 
     @work(thread=True, exclusive=True, group="grid-page")
     def _load_page(self, request: int, query: GridQuery) -> None:
         worker = get_current_worker()
         try:
+            if self._hotel is None:
+                ensure_indexes(self.db)
+                with self.db.read() as session:
+                    self._hotel = get_hotel(session, self.hotel_code)
+            hotel_id = self._hotel_id
+            assert hotel_id is not None
             with self.db.read() as session:
-                if self._hotel_id is None:
-                    hotel = get_hotel(session, self.hotel_code)
-                    assert hotel.id is not None
-                    self._hotel_id = hotel.id
                 page = list_inbox(
                     session,
-                    self._hotel_id,
+                    hotel_id,
                     query.filter,
                     limit=query.limit,
-                    offset=query.offset,
                     sort=query.sort,
                     descending=query.descending,
+                    after=query.after,
+                    before=query.before,
+                    start=query.start,
+                    count=False,
                 )
                 # The tab counts depend on the filters only: paging and sorting reuse them.
                 key = repr(replace(query.filter, status=None))
@@ -219,7 +333,7 @@ class ReviewGrid(Screen[None]):
                 else:
                     counts = {
                         name: list_inbox(
-                            session, self._hotel_id, replace(query.filter, status=status), limit=0
+                            session, hotel_id, replace(query.filter, status=status), limit=0
                         ).total
                         for name, status in TABS.items()
                     }
@@ -229,21 +343,30 @@ class ReviewGrid(Screen[None]):
                 self.app.call_from_thread(self._show_error, str(exc))
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_page, request, page, counts)
+            self.app.call_from_thread(self._show_page, request, query, page, counts)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#status-line", Static).update(Text(message, style="bold red"))
         self.notify(message, severity="error")
 
-    def _show_page(self, request: int, page: InboxPage, counts: dict[str, int]) -> None:
+    def _tab_name(self) -> str:
+        return next(name for name, status in TABS.items() if status == self.filter.status)
+
+    def _show_page(
+        self, request: int, query: GridQuery, page: InboxPage, counts: dict[str, int]
+    ) -> None:
         if request != self._request:
             return  # a newer request is on its way
-        if page.total and page.offset >= page.total:
-            # The data shrank under us (a filter, or rows decided elsewhere): go to the last page.
-            self.page_offset = max(0, (page.total - 1) // self.page_size * self.page_size)
+        if not page.rows and (query.after or query.before or query.start):
+            # The rows past the edge went away (decided elsewhere): start from the top.
+            self.page_offset = 0
             self.reload()
             return
-        self.total = page.total
+        self._loaded = True
+        if query.before is not None and len(page.rows) < query.limit:
+            self.page_offset = 0  # fewer rows before us than we thought
+        self.total = counts[self._tab_name()]
+        self.page_rows = page.rows
         self.page_ids = [row.id for row in page.rows]
         for name, count in counts.items():
             self.query_one(f"#{name}", Tab).label = f"{name.capitalize()} ({count})"
@@ -252,12 +375,45 @@ class ReviewGrid(Screen[None]):
         for row in page.rows:
             table.add_row(*self._cells(row), key=str(row.id))
         if page.rows:
-            table.move_cursor(row=len(page.rows) - 1 if self._cursor_at_end else 0)
+            if self._keep_cursor in self.page_ids:
+                row_index = self.page_ids.index(self._keep_cursor)
+            elif self._keep_cursor is not None:
+                row_index = min(table.cursor_row, len(page.rows) - 1)
+            else:
+                row_index = len(page.rows) - 1 if self._cursor_at_end else 0
+            table.move_cursor(row=max(0, row_index), animate=False)
         self._show_status()
+        if page.rows:
+            self._load_marks(request, list(self.page_ids))
+
+    @work(thread=True, exclusive=True, group="grid-marks")
+    def _load_marks(self, request: int, ids: list[int]) -> None:
+        """Price the visible page (after it is shown) to mark the rows whose price differs."""
+        worker = get_current_worker()
+        assert self._hotel is not None
+        try:
+            with self.db.read() as session:
+                statuses = price_statuses(session, self._hotel, ids, self.tolerance())
+        except HotelopsError as exc:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.notify, str(exc), severity="warning")
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_marks, request, statuses)
+
+    def _show_marks(self, request: int, statuses: dict[int, str]) -> None:
+        self.price_marks.update(statuses)
+        if request != self._request:
+            return
+        table = self.query_one(PageTable)
+        for row in self.page_rows:
+            if row.id in statuses:
+                table.update_cell(str(row.id), "marks", marks_cell(row, statuses[row.id]))
 
     def _cells(self, row: InboxRow) -> list[str | Text]:
         return [
             SELECTED_MARK if row.id in self.selected else "",
+            marks_cell(row, self.price_marks.get(row.id)),
             str(row.id),
             Text(row.status, style=STATUS_STYLE.get(row.status, "")),
             Text(row.content, style=CONTENT_STYLE.get(row.content, "")),
@@ -274,10 +430,11 @@ class ReviewGrid(Screen[None]):
             row.board,
             str(row.room_count),
             row.room_type,
+            str(row.hotel_reservation_id) if row.hotel_reservation_id else "",
         ]
 
-    def _show_status(self) -> None:
-        if self.total:
+    def _show_status(self, extra: str = "") -> None:
+        if self.total and self.page_ids:
             first, last = self.page_offset + 1, self.page_offset + len(self.page_ids)
             text = f"rows {first}–{last} of {self.total}"
         else:
@@ -286,14 +443,28 @@ class ReviewGrid(Screen[None]):
         text += f"  ·  sort {self.sort} {arrow}"
         if self.selected:
             text += f"  ·  {len(self.selected)} selected"
+        text += f"  ·  {extra or LEGEND}"
         self.query_one("#status-line", Static).update(text)
 
-    def _show_filters(self) -> None:
-        content = str(self.filter.content) if self.filter.content else "all"
-        parts = [f"content: {content}"]
-        if self.filter.missing_mappings:
+    def filter_summary(self) -> str:
+        """The active filters in a few words (the filter bar)."""
+        f = self.filter
+        parts = [f"content: {f.content}" if f.content else ""]
+        if f.arrival_from or f.arrival_to:
+            parts.append(f"arrival {_span(f.arrival_from, f.arrival_to)}")
+        if f.sale_from or f.sale_to:
+            parts.append(f"sale {_span(f.sale_from, f.sale_to)}")
+        if f.operators:
+            parts.append("operators " + ",".join(f.operators))
+        if f.missing_mappings:
             parts.append("missing mappings only")
-        self.query_one("#filter-info", Static).update("  ·  ".join(parts))
+        if f.search:
+            parts.append(f"search {f.search!r}")
+        shown = [p for p in parts if p]
+        return "  ·  ".join(shown) if shown else "no filters (f: filter)"
+
+    def _show_filters(self) -> None:
+        self.query_one("#filter-info", Static).update(self.filter_summary())
 
     def _refilter(self) -> None:
         self.page_offset = 0
@@ -315,11 +486,15 @@ class ReviewGrid(Screen[None]):
             self.action_previous_page(cursor_at_end=True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
         if self._search_timer is not None:
             self._search_timer.stop()
         self._search_timer = self.set_timer(SEARCH_DEBOUNCE_S, self._apply_search)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search":
+            return
         self._apply_search()
         self.action_focus_grid()
 
@@ -342,6 +517,30 @@ class ReviewGrid(Screen[None]):
     def action_show_tab(self, name: str) -> None:
         """Show one status tab (pending, approved, rejected, all)."""
         self.query_one(Tabs).active = name
+
+    def action_filters(self) -> None:
+        """The filter form: arrival and sale ranges, operators, content, missing, search."""
+        if self._hotel_id is None:
+            return
+
+        def chosen(result: InboxFilter | None) -> None:
+            if result is not None:
+                self._set_filter(result)
+
+        self._own_modal = True
+        self.app.push_screen(FilterModal(self.db, self._hotel_id, replace(self.filter)), chosen)
+
+    def action_clear_filters(self) -> None:
+        """Clear every filter (the status tab and the sort stay)."""
+        self._set_filter(InboxFilter(status=self.filter.status))
+
+    def _set_filter(self, new: InboxFilter) -> None:
+        self.filter = new
+        search = self.query_one("#search", Input)
+        if search.value.strip() != new.search:
+            with search.prevent(Input.Changed):
+                search.value = new.search
+        self._refilter()
 
     def action_cycle_content(self) -> None:
         """Cycle the content filter: all, new, modification, cancellation."""
@@ -368,15 +567,19 @@ class ReviewGrid(Screen[None]):
 
     def action_next_page(self) -> None:
         """The next page, if there is one."""
-        if self.page_offset + self.page_size < self.total:
-            self.page_offset += self.page_size
-            self.reload(keep_counts=True)
+        if self.page_rows and self.page_offset + len(self.page_rows) < self.total:
+            self.page_offset += len(self.page_rows)
+            self.reload(keep_counts=True, after=page_key(self.page_rows[-1], self.sort))
 
     def action_previous_page(self, cursor_at_end: bool = False) -> None:
         """The previous page, if there is one."""
-        if self.page_offset > 0:
+        if self.page_offset > 0 and self.page_rows:
             self.page_offset = max(0, self.page_offset - self.page_size)
-            self.reload(cursor_at_end=cursor_at_end, keep_counts=True)
+            self.reload(
+                cursor_at_end=cursor_at_end,
+                keep_counts=True,
+                before=page_key(self.page_rows[0], self.sort),
+            )
 
     def _cursor_id(self) -> int | None:
         table = self.query_one(PageTable)
@@ -403,3 +606,195 @@ class ReviewGrid(Screen[None]):
         inbox_id = self._cursor_id()
         if inbox_id is not None:
             self.post_message(self.OpenReservation(inbox_id))
+
+    # -- bulk actions ---------------------------------------------------------------------------
+
+    def _targets(self) -> tuple[list[int], str]:
+        """The selected reservations, or the one under the cursor (and a note saying so)."""
+        if self.selected:
+            return sorted(self.selected), ""
+        inbox_id = self._cursor_id()
+        if inbox_id is None:
+            return [], ""
+        return [inbox_id], f"nothing selected: acting on #{inbox_id}, the row under the cursor"
+
+    def action_price_selected(self) -> None:
+        """Price the selected reservations (or the one under the cursor) and sum up."""
+        ids, note = self._targets()
+        if not ids or self._hotel is None or self._busy:
+            return
+        self._busy = True
+        self._show_status(f"pricing {len(ids)} reservation(s)…")
+        self._price_selected(ids, note)
+
+    @work(thread=True, exclusive=True, group="grid-bulk")
+    def _price_selected(self, ids: list[int], note: str) -> None:
+        assert self._hotel is not None
+        try:
+            with self.db.read() as session:
+                items = price_many(session, self._hotel, ids, self.tolerance())
+        except HotelopsError as exc:
+            self.app.call_from_thread(self._bulk_failed, str(exc))
+            return
+        self.app.call_from_thread(self._priced, items, note)
+
+    def _bulk_failed(self, message: str) -> None:
+        self._busy = False
+        self._show_error(message)
+
+    def _priced(self, items: list[InboxPrice], note: str) -> None:
+        self._busy = False
+        self._show_marks(self._request, {item.inbox_id: item.status for item in items})
+        self._show_status()
+        self._own_modal = True
+        self.app.push_screen(
+            SummaryModal(f"Price {len(items)} reservation(s)", *price_summary(items, note))
+        )
+
+    def action_confirm_selected(self) -> None:
+        """Confirm and save the selected reservations (or the one under the cursor).
+
+        A preview runs the guards first; Enter goes on with the ready ones, Escape cancels.
+        """
+        ids, note = self._targets()
+        if not ids or self._hotel is None or self._busy:
+            return
+        self._busy = True
+        self._show_status(f"checking {len(ids)} reservation(s)…")
+        self._preview(ids, note)
+
+    @work(thread=True, exclusive=True, group="grid-bulk")
+    def _preview(self, ids: list[int], note: str) -> None:
+        hotel, config = self._hotel, self.config()
+        assert hotel is not None
+        items: list[PreviewItem] = []
+        try:
+            with self.db.read() as session:
+                # One price context (mappings, contracts, promotions) for the whole preview.
+                context = PriceContext(session, hotel, config.settings.price)
+                for inbox_id in ids:
+                    row = session.get(InboxReservation, inbox_id)
+                    voucher = row.voucher if row else ""
+                    if row is not None and row.status != InboxStatus.PENDING:
+                        items.append(
+                            PreviewItem(inbox_id, voucher, False, [f"already {row.status}"])
+                        )
+                        continue
+                    result = check(session, hotel, config, inbox_id, SAVE, context=context)
+                    reasons = result.problems or result.warnings
+                    items.append(PreviewItem(inbox_id, voucher, result.ok, list(reasons)))
+        except HotelopsError as exc:
+            self.app.call_from_thread(self._bulk_failed, str(exc))
+            return
+        self.app.call_from_thread(self._ask_confirm, items, note)
+
+    def _ask_confirm(self, items: list[PreviewItem], note: str) -> None:
+        self._show_status()
+
+        def answered(go: bool | None) -> None:
+            ready = [item for item in items if item.ready]
+            if go and ready:
+                self._show_status(f"confirming 0/{len(ready)}…")
+                self._decide_ready([item.inbox_id for item in ready], items)
+            else:
+                self._busy = False
+
+        self._own_modal = True
+        self.app.push_screen(ConfirmBulk(items, note), answered)
+
+    @work(thread=True, exclusive=True, group="grid-bulk")
+    def _decide_ready(self, ids: list[int], preview: list[PreviewItem]) -> None:
+        hotel, config, user = self._hotel, self.config(), self.user()
+        assert hotel is not None
+        notify = operator_notifier(self.db, config, hotel)
+        results: list[tuple[int, str, str]] = []  # (id, done | refused | changed, text)
+        for number, inbox_id in enumerate(ids, start=1):
+            try:
+                outcome = decide(
+                    self.db,
+                    hotel,
+                    config,
+                    inbox_id,
+                    confirm=True,
+                    save=True,
+                    user=user,
+                    notify=notify,
+                )
+            except Changed as exc:
+                results.append((inbox_id, "changed", str(exc)))
+            except (Refused, HotelopsError) as exc:
+                results.append((inbox_id, "refused", str(exc)))
+            else:
+                books = (
+                    f" → hotel reservation #{outcome.hotel_reservation_id}"
+                    if outcome.hotel_reservation_id
+                    else ""
+                )
+                told = f"; operator: {outcome.channel_result}" if outcome.channel else ""
+                results.append(
+                    (
+                        inbox_id,
+                        "done",
+                        f"#{inbox_id} {outcome.voucher}: {outcome.action}{books}{told}",
+                    )
+                )
+            self.app.call_from_thread(self._show_status, f"confirming {number}/{len(ids)}…")
+        blocked = [item for item in preview if not item.ready]
+        self.app.call_from_thread(self._decided, results, blocked)
+
+    def _decided(self, results: list[tuple[int, str, str]], blocked: list[PreviewItem]) -> None:
+        self._busy = False
+        done = [inbox_id for inbox_id, kind, _ in results if kind == "done"]
+        self.selected.difference_update(done)
+        counts, lines = decision_summary(results, blocked)
+        self.reload_here()
+        self._own_modal = True
+        self.app.push_screen(SummaryModal("Confirm and save", counts, lines))
+
+
+def _span(low: Any, high: Any) -> str:
+    return f"{low or '…'}..{high or '…'}"
+
+
+def price_summary(items: list[InboxPrice], note: str = "") -> tuple[str, Text]:
+    """Counts (priced / differs / cannot be priced) and one line per reservation."""
+    priced = sum(1 for i in items if i.status == PRICED)
+    differs = sum(1 for i in items if i.status == DIFFERS)
+    unpriced = sum(1 for i in items if i.status == UNPRICED)
+    counts = f"{priced} priced · {differs} differ · {unpriced} cannot be priced"
+    if note:
+        counts += f"  ({note})"
+    lines = Text()
+    style = {PRICED: "green", DIFFERS: "yellow", UNPRICED: "red"}
+    for item in items:
+        total = ""
+        if item.result is not None and item.result.priced:
+            total = f" {item.result.total} {item.result.currency}"
+        lines.append(f"{item.status:<9}", style=f"bold {style.get(item.status, '')}")
+        lines.append(f" #{item.inbox_id} {item.voucher}{total}")
+        if item.reason:
+            lines.append(f": {item.reason}")
+        lines.append("\n")
+    lines.rstrip()
+    return counts, lines
+
+
+def decision_summary(
+    results: list[tuple[int, str, str]], blocked: list[PreviewItem]
+) -> tuple[str, Text]:
+    """Counts (done / refused / changed meanwhile / blocked in the preview) and the lines."""
+    number = {kind: sum(1 for _, k, _ in results if k == kind) for kind in ("done", "refused")}
+    changed = sum(1 for _, k, _ in results if k == "changed")
+    counts = (
+        f"{number['done']} done · {number['refused']} refused · {changed} changed meanwhile"
+        f" · {len(blocked)} blocked in the preview"
+    )
+    lines = Text()
+    style = {"done": "bold green", "refused": "bold red", "changed": "bold yellow"}
+    for _, kind, text in results:
+        lines.append(f"{kind:<8} ", style=style[kind])
+        lines.append(text + "\n")
+    if blocked:
+        lines.append_text(preview_text(blocked))
+    lines.rstrip()
+    return counts, lines
