@@ -7,20 +7,23 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from sqlmodel import select
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Button, DataTable, Static, TabbedContent
 
-from hotelops.core.config import LoadedConfig, Settings
+from hotelops.core.config import LoadedConfig, PriceSettings, ScanSettings, Settings
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
+from hotelops.core.mapping import set_mapping
 from hotelops.core.models import HotelReservation
 from hotelops.core.money import format_money
 from hotelops.tui.app import HotelopsApp
-from hotelops.tui.screens.detail import DetailScreen
+from hotelops.tui.screens.detail import GUEST_COLUMNS, DetailScreen
+from hotelops.tui.screens.detail_modals import DocumentModal
 
 pytestmark = pytest.mark.anyio
 
@@ -48,14 +51,14 @@ class DetailApp(App[None]):
 
     CSS_PATH = HotelopsApp.CSS_PATH
 
-    def __init__(self, db: Database, inbox_id: int) -> None:
+    def __init__(self, db: Database, inbox_id: int, config: LoadedConfig | None = None) -> None:
         super().__init__()
         self.db = db
         self.inbox_id = inbox_id
+        self.config = config or LoadedConfig(Settings(), None)
 
     def on_mount(self) -> None:
-        config = LoadedConfig(Settings(), None)
-        self.push_screen(DetailScreen(self.db, None, self.inbox_id, config, "tester"))
+        self.push_screen(DetailScreen(self.db, None, self.inbox_id, self.config, "tester"))
 
 
 def inbox_id(db: Database, voucher: str) -> int:
@@ -176,3 +179,122 @@ async def test_escape_goes_back(db: Database) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, DetailScreen)
+
+
+VIP_VOUCHER = "TB-2026-004417"  # İPEK IRMAK is a VIP2 profile, Aylin Oğuzler a repeat guest
+PDF_VOUCHER = "9LXWQT"  # its mail came with the voucher as a PDF
+DUPLICATE_VOUCHER = "78856480"  # a modification of a booking already in the books
+
+
+def cells(screen: DetailScreen, selector: str, row: int) -> list[Text]:
+    table = screen.query_one(selector, DataTable)
+    return [cell if isinstance(cell, Text) else Text(str(cell)) for cell in table.get_row_at(row)]
+
+
+async def test_guests_tab_shows_the_seed_columns_in_the_seed_colours(db: Database) -> None:
+    app = DetailApp(db, inbox_id(db, VIP_VOUCHER))
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await settle(pilot)
+        table = screen.query_one("#guests-table", DataTable)
+        assert [str(c.label) for c in table.columns.values()] == list(GUEST_COLUMNS)
+        assert table.row_count == 2
+        vip = dict(zip(GUEST_COLUMNS, cells(screen, "#guests-table", 0), strict=True))
+        assert vip["Title"].plain == "Ms"
+        assert (vip["First name"].plain, vip["Last name"].plain) == ("İPEK", "IRMAK")
+        assert vip["Gender"].plain == "F"
+        assert vip["Birth date"].plain == "1992-09-14"
+        assert vip["Passport"].plain == "U18837264"
+        assert vip["VIP"].plain == "VIP2"
+        assert vip["Guest id"].plain.isdigit()
+        assert vip["Match"].plain == "exact"
+        assert all(cell.style == "bold magenta" for cell in vip.values())
+        repeat = dict(zip(GUEST_COLUMNS, cells(screen, "#guests-table", 1), strict=True))
+        assert repeat["Last name"].plain == "Oğuzler"
+        assert repeat["Repeat"].plain == "3"
+        assert repeat["VIP"].plain == ""
+        # The seed: a repeat guest's row is yellow.
+        assert all(cell.style == "yellow" for cell in repeat.values())
+
+
+async def test_documents_tab_lists_the_pdf_voucher_and_enter_shows_it(
+    db: Database, tmp_path: Path
+) -> None:
+    scan = ScanSettings(documents_dir=str(tmp_path / "demo-documents"))
+    config = LoadedConfig(Settings(scan=scan), None)
+    app = DetailApp(db, inbox_id(db, PDF_VOUCHER), config)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await settle(pilot)
+        screen.query_one(TabbedContent).active = "tab-documents"
+        await pilot.pause()
+        table = screen.query_one("#documents-table", DataTable)
+        assert table.row_count == 1
+        name, kind, size, _stored = (str(c) for c in table.get_row_at(0))
+        assert name == f"BAH_Voucher_{PDF_VOUCHER}.pdf"
+        assert kind == "application/pdf"
+        assert size.endswith(" B") or size.endswith(" KB")
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, DocumentModal)
+        assert f"BAH_Voucher_{PDF_VOUCHER}.pdf" in str(modal.query_one("#document-title").render())
+
+
+async def test_sales_panel_shows_price_code_source_and_segment(db: Database) -> None:
+    app = DetailApp(db, inbox_id(db, WORKED_VOUCHER))
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await settle(pilot)
+        sales = text_of(screen, "#detail-sales")
+        assert "price code TUI-GASP-26 (agency)" in sales
+        assert "source API (agency)" in sales
+        assert "segment TO (agency)" in sales
+        assert "received" in sales
+        # The sales details left "Extra info", which keeps the flights.
+        assert "price code" not in text_of(screen, "#extra-info")
+        assert "arrival flight" in text_of(screen, "#extra-info")
+
+
+async def test_prices_tab_has_a_totals_row_and_the_toggles(db: Database) -> None:
+    app = DetailApp(db, inbox_id(db, WORKED_VOUCHER))
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await settle(pilot)
+        table = screen.query_one("#prices-table", DataTable)
+        last = [str(c) for c in table.get_row_at(table.row_count - 1)]
+        assert last[0] == "Total"
+        assert last[4].startswith(format_money(Decimal("1899.00")))
+        options = text_of(screen, "#prices-options")
+        assert "manual price off" in options
+        assert "discounts active" in options
+
+
+async def test_prices_use_the_configured_tolerance(db: Database) -> None:
+    set_mapping(db, None, "TUIP", "board", "AI", "AI", user="tester")
+    rid = inbox_id(db, DUPLICATE_VOUCHER)
+    app = DetailApp(db, rid)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await settle(pilot)
+        assert text_of(screen, "#prices-summary").startswith("differs")
+    wide = PriceSettings(tolerance_amount=Decimal("1000"), tolerance_percent=Decimal("50"))
+    app = DetailApp(db, rid, LoadedConfig(Settings(price=wide), None))
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await settle(pilot)
+        assert text_of(screen, "#prices-summary").startswith("priced")
+
+
+async def test_everything_fits_an_80_by_24_terminal(db: Database) -> None:
+    app = DetailApp(db, inbox_id(db, JET2_VOUCHER))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        whole = screen.region
+        for selector in ("#detail-header", "#detail-mapping", "#detail-sales", "#detail-tabs"):
+            region = screen.query_one(selector).region
+            assert region.height > 0 and whole.contains_region(region), selector
+        for button in screen.query("#action-bar Button").results(Button):
+            assert button.region.height == 1, button.id
+            assert whole.contains_region(button.region), button.id
+        room_line = next(
+            line for line in text_of(screen, "#detail-mapping").splitlines() if "Room" in line
+        )
+        assert "missing" in room_line and "m: map" in room_line

@@ -1,23 +1,26 @@
-"""The detail screen of one inbox reservation: header, mappings, guests, prices, log; decisions.
+"""The detail screen of one inbox reservation: header, mappings, sales, tabs, action bar.
 
 Everything is read in a thread worker (one snapshot, ``DetailData``) and every decision goes
 through ``hotelops.core.approval`` in a thread worker too, so the terminal never waits on the
-database. A guard's refusal is shown as it is worded by the core.
+database. The modals that edit (mappings, guests, sales, prices, internal approval) do their own
+writes through core and return what they did; the screen then reads everything again. A guard's
+refusal is shown as it is worded by the core, in a notification and in the message line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
+    Button,
     DataTable,
     Footer,
     Header,
@@ -29,29 +32,58 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from hotelops.core.approval import decide, operator_notifier, reject
+from hotelops.core.approval import (
+    Duplicate,
+    Overrides,
+    decide,
+    operator_notifier,
+    possible_duplicates,
+    reject,
+    stop_sales,
+)
 from hotelops.core.auditlog import reservation_log
-from hotelops.core.config import LoadedConfig, PriceSettings
+from hotelops.core.config import LoadedConfig
 from hotelops.core.db import Database
 from hotelops.core.errors import HotelopsError
 from hotelops.core.guests import GuestMatch, match_guests
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxDetail, inbox_detail
+from hotelops.core.internal_approval import ApprovalStatus
+from hotelops.core.internal_approval import status as approval_status
 from hotelops.core.mapping import MappingTable, Resolved
-from hotelops.core.models import AuditEntry, Hotel
+from hotelops.core.models import AuditEntry, Hotel, InboxDocument, InboxGuest
 from hotelops.core.money import format_money
+from hotelops.core.pricing.engine import PriceOptions
 from hotelops.core.pricing.service import InboxPrice, price_inbox
+from hotelops.tui.screens import detail_modals as modals
 
 STATUS_STYLE = {"pending": "bold yellow", "approved": "bold green", "rejected": "bold red"}
 CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
-#: GuestMatch.colour -> the row style (the seed's colours).
+#: GuestMatch.colour -> the row style, in the seed's colours: problem red, repeat yellow, gray
+#: list black, possible green; VIP in the hotel's VIP colour (magenta until one is configured).
 GUEST_STYLE = {
     "problem": "bold red",
-    "gray_list": "grey50",
+    "gray_list": "black on grey70",
     "vip": "bold magenta",
-    "repeat": "cyan",
-    "possible": "yellow",
+    "repeat": "yellow",
+    "possible": "green",
 }
+GUEST_COLUMNS = (
+    "Possible",
+    "Title",
+    "First name",
+    "Last name",
+    "Age",
+    "Gender",
+    "Birth date",
+    "Passport",
+    "Guest id",
+    "VIP",
+    "Repeat",
+    "Gray list",
+    "Problem",
+    "Match",
+)
 #: (kind, label, operator column, Resolved attribute)
 MAPPING_ROWS = (
     ("agency", "Agency", "operator_agency", "agency"),
@@ -60,6 +92,20 @@ MAPPING_ROWS = (
     ("market", "Market", "operator_market", "market"),
     ("rate_type", "Rate type", "operator_rate_type", "rate_type"),
 )
+#: internal approval status -> the button's variant (yellow in progress, green, red).
+APPROVAL_VARIANT = {"started": "warning", "approved": "success", "rejected": "error"}
+#: The action bar: (button id, action); labels come from ``bar_labels``.
+ACTIONS = (
+    ("btn-approval", "internal_approval"),
+    ("btn-duplicates", "duplicates"),
+    ("btn-stop-sale", "toggle_stop_sale"),
+    ("btn-reject", "reject"),
+    ("btn-confirm", "confirm_only"),
+    ("btn-save", "save_only"),
+    ("btn-confirm-save", "confirm_and_save"),
+)
+#: From this width on the action bar spells its labels out.
+WIDE = 130
 
 
 @dataclass
@@ -73,6 +119,9 @@ class DetailData:
     price: InboxPrice | None
     price_error: str
     log: list[AuditEntry]
+    duplicates: list[Duplicate] = field(default_factory=list)
+    approval: ApprovalStatus | None = None
+    stop_sale: bool = False  # a stop sale closes some night of this stay
 
 
 class RejectReason(ModalScreen[str | None]):
@@ -109,18 +158,62 @@ class RejectReason(ModalScreen[str | None]):
             self.notify("a rejection needs a reason", severity="warning")
 
     def action_cancel(self) -> None:
+        """Close without rejecting."""
         self.dismiss(None)
 
 
 class DetailScreen(Screen[None]):
     """One inbox reservation, and the decisions the office takes on it."""
 
+    DEFAULT_CSS = """
+    DetailScreen #detail-panels {
+        height: auto;
+    }
+    DetailScreen #detail-panels > Static {
+        width: 2fr;
+        height: auto;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    DetailScreen #detail-panels > #detail-mapping {
+        width: 3fr;
+    }
+    DetailScreen #detail-message {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+    }
+    DetailScreen #action-bar {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    DetailScreen #action-bar Button {
+        min-width: 0;
+        height: 1;
+        margin: 0 1 0 0;
+        border: none;
+    }
+    DetailScreen #documents-table, DetailScreen #guests-table {
+        height: 1fr;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("a", "confirm_and_save", "Confirm+save"),
-        Binding("o", "confirm_only", "Confirm to operator"),
+        Binding("o", "confirm_only", "Confirm"),
         Binding("v", "save_only", "Save"),
         Binding("x", "reject", "Reject"),
+        Binding("i", "internal_approval", "Approval"),
+        Binding("d", "duplicates", "Duplicates"),
+        Binding("t", "toggle_stop_sale", "Ignore stop sale"),
+        Binding("m", "map", "Map"),
+        Binding("e", "edit_sales", "Sales"),
+        Binding("l", "link_guest", "Link guest"),
+        Binding("p", "price_options", "Price options"),
+        Binding("c", "recalculate", "Recalculate"),
         Binding("r", "reload", "Reload", show=False),
     ]
 
@@ -140,6 +233,9 @@ class DetailScreen(Screen[None]):
         self.user = user
         self.data: DetailData | None = None
         self.busy = False
+        #: What the user decided against the guards, used by the next confirm or save.
+        self.overrides = Overrides()
+        self._map_turn = 0  # which missing mapping `m` offers next
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -147,37 +243,58 @@ class DetailScreen(Screen[None]):
         yield Header()
         yield Static("loading…", id="detail-header")
         yield Static("", id="detail-status")
-        yield Static("", id="detail-mapping")
+        with Horizontal(id="detail-panels"):
+            yield Static("", id="detail-mapping")
+            yield Static("", id="detail-sales")
         with TabbedContent(id="detail-tabs"):
             with TabPane("Guests", id="tab-guests"):
                 yield DataTable(id="guests-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Prices", id="tab-prices"), VerticalScroll():
                 yield Static("", id="prices-summary")
+                yield Static("", id="prices-options")
                 yield DataTable(id="prices-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Documents", id="tab-documents"):
+                yield DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Extra info", id="tab-extra"):
+                yield Static("", id="extra-info")
             with TabPane("Versions/Log", id="tab-log"), VerticalScroll():
                 yield DataTable(id="versions-table", cursor_type="row")
                 yield DataTable(id="log-table", cursor_type="row")
-            with TabPane("Extra info", id="tab-extra"):
-                yield Static("", id="extra-info")
+        yield Static("", id="detail-message")
+        with Horizontal(id="action-bar"):
+            for button_id, _action in ACTIONS:
+                button = Button("", id=button_id, compact=True)
+                # CSS refuses `line-pad: 0`; without the pad the bar fits 80 columns.
+                button.styles.line_pad = 0
+                yield button
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#guests-table", DataTable).add_columns(
-            "#", "Name", "Match", "Profile", "VIP", "Repeat", "Gray list", "Problem", "Possible"
-        )
+        self.query_one("#guests-table", DataTable).add_columns(*GUEST_COLUMNS)
         self.query_one("#prices-table", DataTable).add_columns(
             "Night", "Letter", "Contract", "Discount", "Price", "Promotions"
+        )
+        self.query_one("#documents-table", DataTable).add_columns(
+            "File", "Type", "Size", "Stored at"
         )
         self.query_one("#versions-table", DataTable).add_columns(
             "Version", "Content", "Received", "Changed"
         )
         self.query_one("#log-table", DataTable).add_columns("At", "User", "Action", "Note")
+        self._show_bar()
         self.action_reload()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._show_bar()
 
     # -- loading --------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
         """Read the reservation again."""
+        self._load()
+
+    def action_recalculate(self) -> None:
+        """Price the reservation again (re-reads it with the current contracts and options)."""
         self._load()
 
     @work(thread=True, exclusive=True, group="detail-load")
@@ -194,20 +311,40 @@ class DetailScreen(Screen[None]):
                 price: InboxPrice | None = None
                 price_error = ""
                 try:
-                    price = price_inbox(session, hotel, self.inbox_id, PriceSettings())
+                    price = price_inbox(session, hotel, self.inbox_id, self.config.settings.price)
                 except HotelopsError as exc:
                     price_error = str(exc)
                 log = reservation_log(session, hotel.id, self.inbox_id)
+                duplicates = possible_duplicates(
+                    session, hotel.id, row, exclude=detail.hotel_reservation_id
+                )
+                approval = approval_status(session, hotel.id, self.inbox_id)
+                closed = bool(
+                    resolved.room_type
+                    and stop_sales(session, hotel.id, resolved, row.check_in, row.check_out)
+                )
         except HotelopsError as exc:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_load_error, str(exc))
             return
-        data = DetailData(hotel, detail, resolved, guests, price, price_error, log)
+        data = DetailData(
+            hotel,
+            detail,
+            resolved,
+            guests,
+            price,
+            price_error,
+            log,
+            duplicates,
+            approval,
+            closed,
+        )
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show, data)
 
     def _show_load_error(self, message: str) -> None:
         self.query_one("#detail-header", Static).update(Text(message, style="bold red"))
+        self._message(message, error=True)
         self.notify(message, severity="error")
 
     def _show(self, data: DetailData) -> None:
@@ -215,38 +352,36 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-header", Static).update(header_text(data.detail))
         self.query_one("#detail-status", Static).update(data.detail.status_line)
         self.query_one("#detail-mapping", Static).update(mapping_text(data.detail, data.resolved))
-        self._show_guests(data.guests)
+        self.query_one("#detail-sales", Static).update(sales_text(data.detail, data.resolved))
+        self._show_guests(data.detail.guests, data.guests)
         self._show_prices(data.price, data.price_error)
+        self._show_documents(data.detail.documents)
         self._show_log(data)
         self.query_one("#extra-info", Static).update(extra_text(data.detail))
+        self._show_bar()
 
-    def _show_guests(self, guests: list[GuestMatch]) -> None:
+    def _show_guests(self, guests: list[InboxGuest], matches: list[GuestMatch]) -> None:
         table = self.query_one("#guests-table", DataTable)
         table.clear()
-        for g in guests:
-            style = GUEST_STYLE.get(g.colour, "")
-            flags = g.flags
-            cells = [
-                str(g.seq),
-                g.name,
-                g.status,
-                str(g.profile_id) if g.profile_id is not None else "",
-                flags.vip if flags else "",
-                str(flags.repeat) if flags and flags.repeat else "",
-                "yes" if flags and flags.gray_list else "",
-                "yes" if flags and flags.problem else "",
-                str(len(g.candidates)) if g.candidates else "",
-            ]
-            table.add_row(*(Text(cell, style=style) for cell in cells))
+        by_id = {g.id: g for g in guests}
+        for match in matches:
+            style = GUEST_STYLE.get(match.colour, "")
+            cells = guest_cells(by_id.get(match.inbox_guest_id), match)
+            table.add_row(
+                *(Text(cell, style=style) for cell in cells), key=str(match.inbox_guest_id)
+            )
 
     def _show_prices(self, price: InboxPrice | None, error: str) -> None:
         table = self.query_one("#prices-table", DataTable)
         table.clear()
         summary = self.query_one("#prices-summary", Static)
+        options = self.query_one("#prices-options", Static)
         if price is None:
             summary.update(Text(error or "not priced", style="bold red"))
+            options.update("")
             return
         summary.update(prices_text(price))
+        options.update(options_text(price.options))
         result = price.result
         if result is None:
             return
@@ -258,6 +393,27 @@ class DetailScreen(Screen[None]):
                 format_money(n.discount) if n.discount else "",
                 _money(n.price),
                 ", ".join(f"{p.code} -{format_money(p.amount)}" for p in n.promotions),
+            )
+        table.add_row(
+            Text("Total", style="bold"),
+            "",
+            Text(format_money(result.total_contract), style="bold"),
+            Text(format_money(result.total_discount), style="bold"),
+            Text(format_money(result.total, result.currency), style="bold"),
+            "",
+            key="total",
+        )
+
+    def _show_documents(self, documents: list[InboxDocument]) -> None:
+        table = self.query_one("#documents-table", DataTable)
+        table.clear()
+        for doc in documents:
+            table.add_row(
+                doc.file_name,
+                doc.content_type,
+                file_size(doc.size),
+                doc.created_at.strftime("%Y-%m-%d %H:%M"),
+                key=str(doc.id),
             )
 
     def _show_log(self, data: DetailData) -> None:
@@ -275,7 +431,186 @@ class DetailScreen(Screen[None]):
         for e in data.log:
             log.add_row(e.at.strftime("%Y-%m-%d %H:%M"), e.user, e.action, e.note)
 
-    # -- actions --------------------------------------------------------------------------------
+    def _show_bar(self) -> None:
+        data = self.data
+        labels = bar_labels(
+            self.overrides,
+            data.approval if data else None,
+            len(data.duplicates) if data else 0,
+            wide=self.size.width >= WIDE,
+        )
+        for button_id, _action in ACTIONS:
+            self.query_one(f"#{button_id}", Button).label = labels[button_id]
+        approval = self.query_one("#btn-approval", Button)
+        approval.variant = APPROVAL_VARIANT.get(
+            data.approval.status if data and data.approval else "", "default"
+        )
+        self.query_one("#btn-duplicates", Button).variant = (
+            "warning" if data and data.duplicates else "default"
+        )
+        stop = self.query_one("#btn-stop-sale", Button)
+        stop.variant = (
+            "warning"
+            if self.overrides.ignore_stop_sale
+            else ("error" if data and data.stop_sale else "default")
+        )
+        self.query_one("#btn-reject", Button).variant = "error"
+        self.query_one("#btn-confirm-save", Button).variant = "success"
+
+    def _message(self, message: str, *, error: bool = False) -> None:
+        """The one-line message area: the last refusal (red) or the last outcome."""
+        style = "bold red" if error else "green"
+        self.query_one("#detail-message", Static).update(Text(message, style=style))
+
+    # -- the action bar -------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = dict(ACTIONS)
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            event.stop()
+            self.run_action(action)
+
+    def action_toggle_stop_sale(self) -> None:
+        """Ignore a stop sale on the next confirm or save (or stop ignoring it); logged."""
+        self.overrides = replace(
+            self.overrides, ignore_stop_sale=not self.overrides.ignore_stop_sale
+        )
+        if self.overrides.ignore_stop_sale:
+            applies = self.data is not None and self.data.stop_sale
+            self._message(
+                "stop sale will be ignored on the next confirm or save (logged)"
+                + ("" if applies else "; no stop sale closes this stay now"),
+            )
+        else:
+            self._message("stop sales apply again")
+        self._show_bar()
+
+    def action_duplicates(self) -> None:
+        """Show the possible duplicates; link to one or create a new reservation on save."""
+        data = self._ready()
+        if data is None:
+            return
+        if not data.duplicates:
+            self.notify("no possible duplicates of this reservation in the books")
+            return
+
+        def chosen(choice: tuple[str, int | None] | None) -> None:
+            if choice is None:
+                return
+            kind, reservation_id = choice
+            if kind == "link" and reservation_id is not None:
+                self.overrides = replace(self.overrides, link=reservation_id, create_new=False)
+                self._message(f"the next save links to hotel reservation #{reservation_id}")
+            elif kind == "new":
+                self.overrides = replace(self.overrides, link=None, create_new=True)
+                self._message("the next save creates a new hotel reservation")
+            self._show_bar()
+
+        self.app.push_screen(modals.DuplicatesModal(data.duplicates), chosen)
+
+    def action_internal_approval(self) -> None:
+        """Start an internal approval (when none runs), or say where the running one stands."""
+        data = self._ready()
+        if data is None:
+            return
+        approval = data.approval
+        if approval is not None and approval.status == "started":
+            waiting = ", ".join(approval.waiting) or "nobody"
+            self.notify(f"internal approval #{approval.id} is waiting for {waiting}")
+            return
+        if approval is not None and approval.status == "approved":
+            self.notify(f"internal approval #{approval.id} is approved")
+            return
+        self.app.push_screen(
+            modals.ApproversModal(self.db, data.hotel.code, self.inbox_id, self.config, self.user),
+            self._reload_if,
+        )
+
+    def action_map(self) -> None:
+        """Map a missing operator code (each press offers the next missing kind)."""
+        data = self._ready()
+        if data is None:
+            return
+        missing = [kind for kind, *_ in MAPPING_ROWS if kind in data.resolved.missing]
+        if not missing:
+            self.notify("every code of this reservation is mapped")
+            return
+        kind = missing[self._map_turn % len(missing)]
+        value = data.resolved.missing[kind]
+        if not value:
+            self._map_turn += 1
+            message = data.resolved.messages.get(kind) or f"the operator sent no {kind}"
+            self._message(message, error=True)
+            return
+
+        def mapped(result: str | None) -> None:
+            if result is None:
+                self._map_turn += 1  # Escape: the next press offers the next kind
+                return
+            self._message(f"{kind} {value!r} mapped to {result}")
+            self.action_reload()
+
+        self.app.push_screen(
+            modals.MappingPicker(
+                self.db, data.hotel.code, data.detail.operator_code, kind, value, self.user
+            ),
+            mapped,
+        )
+
+    def action_edit_sales(self) -> None:
+        """Edit the price code, source, segment, option date and hotel note."""
+        data = self._ready()
+        if data is None:
+            return
+        self.app.push_screen(
+            modals.SalesModal(self.db, data.hotel.code, self.inbox_id, self.user), self._reload_if
+        )
+
+    def action_price_options(self) -> None:
+        """Manual prices, discounts, skipped and manual promotions of this reservation."""
+        data = self._ready()
+        if data is None:
+            return
+        self.app.push_screen(
+            modals.PriceOptionsModal(
+                self.db, data.hotel.code, self.inbox_id, self.config, self.user
+            ),
+            self._reload_if,
+        )
+
+    def action_link_guest(self) -> None:
+        """Link the guest under the cursor (Guests tab) to one of its possible profiles."""
+        data = self._ready()
+        if data is None:
+            return
+        table = self.query_one("#guests-table", DataTable)
+        if not data.guests or table.row_count == 0:
+            self.notify("this reservation names no guests")
+            return
+        match = data.guests[min(table.cursor_row, len(data.guests) - 1)]
+        if not match.candidates:
+            self.notify(f"{match.name}: no possible guest profiles to link")
+            return
+        self.app.push_screen(
+            modals.GuestLinkModal(self.db, data.hotel.code, self.inbox_id, match, self.user),
+            self._reload_if,
+        )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "documents-table" or self.data is None:
+            return
+        event.stop()
+        document_id = int(event.row_key.value or 0)
+        self.app.push_screen(
+            modals.DocumentModal(self.db, self.data.hotel.code, self.config, document_id)
+        )
+
+    def _reload_if(self, result: object) -> None:
+        if result is not None and result is not False:
+            self.action_reload()
+
+    # -- decisions ------------------------------------------------------------------------------
 
     def action_back(self) -> None:
         """Back to where the screen was opened from."""
@@ -321,7 +656,7 @@ class DetailScreen(Screen[None]):
         if self._ready() is None:
             return
         self._start()
-        self._run_decide(confirm, save)
+        self._run_decide(confirm, save, replace(self.overrides))
 
     def _seen(self) -> tuple[Hotel, tuple[int, int]]:
         assert self.data is not None
@@ -329,7 +664,7 @@ class DetailScreen(Screen[None]):
         return self.data.hotel, (row.version, row.decision_seq)
 
     @work(thread=True, group="detail-action")
-    def _run_decide(self, confirm: bool, save: bool) -> None:
+    def _run_decide(self, confirm: bool, save: bool, overrides: Overrides) -> None:
         hotel, seen = self._seen()
         try:
             outcome = decide(
@@ -341,6 +676,7 @@ class DetailScreen(Screen[None]):
                 save=save,
                 user=self.user,
                 seen=seen,
+                overrides=overrides,
                 # The operator hears of it the same way as from the CLI (OTA, mail, manual).
                 notify=operator_notifier(self.db, self.config, hotel),
             )
@@ -371,10 +707,14 @@ class DetailScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self.busy = False
+        self._message(message, error=True)
         self.notify(message, title="refused", severity="error", timeout=10)
 
     def _done(self, message: str, warn: bool) -> None:
         self.busy = False
+        # The overrides were for this decision; the next one starts from the guards again.
+        self.overrides = Overrides()
+        self._message(message.replace("\n", "; "))
         self.notify(message, severity="warning" if warn else "information")
         self.action_reload()
 
@@ -384,6 +724,74 @@ class DetailScreen(Screen[None]):
 
 def _money(amount: Decimal | None) -> str:
     return "" if amount is None else format_money(amount)
+
+
+def file_size(size: int) -> str:
+    """A file size for people: bytes, KB or MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def guest_cells(guest: InboxGuest | None, match: GuestMatch) -> list[str]:
+    """One Guests row: the seed's columns, then how the guest matched."""
+    flags = match.flags
+    return [
+        str(len(match.candidates)),
+        guest.title if guest else "",
+        guest.first_name if guest else match.name,
+        guest.last_name if guest else "",
+        str(guest.age) if guest and guest.age is not None else "",
+        guest.gender if guest else "",
+        guest.birth_date.isoformat() if guest and guest.birth_date else "",
+        guest.passport if guest else "",
+        str(match.profile_id) if match.profile_id is not None else "",
+        flags.vip if flags else "",
+        str(flags.repeat) if flags and flags.repeat else "",
+        "yes" if flags and flags.gray_list else "",
+        "yes" if flags and flags.problem else "",
+        match.status,
+    ]
+
+
+def bar_labels(
+    overrides: Overrides,
+    approval: ApprovalStatus | None,
+    duplicates: int,
+    *,
+    wide: bool,
+) -> dict[str, str]:
+    """The action bar's labels, carrying the state they act on (short on a narrow terminal)."""
+    if approval is None:
+        approval_label = "Internal approval" if wide else "Approval"
+    elif approval.status == "started":
+        voted = sum(1 for v in approval.votes if v.vote)
+        votes = f"{voted}/{len(approval.votes)}"
+        approval_label = f"Internal approval {votes}" if wide else f"Approval {votes}"
+    elif approval.status == "approved":
+        approval_label = "Internal approval: approved" if wide else "Approved"
+    else:
+        approval_label = "Internal approval: rejected" if wide else "Appr. rejected"
+    dup = f"Possible duplicates ({duplicates})" if wide else f"Dups ({duplicates})"
+    if overrides.link is not None:
+        dup += f" → link #{overrides.link}" if wide else f": #{overrides.link}"
+    elif overrides.create_new:
+        dup += " → new" if wide else ": new"
+    if overrides.ignore_stop_sale:
+        stop = "Ignore stop sale: ON" if wide else "Stop sale: ignore"
+    else:
+        stop = "Ignore stop sale" if wide else "Stop sale"
+    return {
+        "btn-approval": approval_label,
+        "btn-duplicates": dup,
+        "btn-stop-sale": stop,
+        "btn-reject": "Reject",
+        "btn-confirm": "Confirm to operator" if wide else "Confirm",
+        "btn-save": "Save",
+        "btn-confirm-save": "Confirm and save" if wide else "Confirm+save",
+    }
 
 
 def header_text(detail: InboxDetail) -> Text:
@@ -411,25 +819,54 @@ def header_text(detail: InboxDetail) -> Text:
 
 
 def mapping_text(detail: InboxDetail, resolved: Resolved) -> Text:
-    """Operator value → hotel value per mapped kind; a missing one in red."""
+    """Operator value → hotel value per mapped kind; a missing one in red, with the key to map."""
     row = detail.reservation
     text = Text("Mappings\n", style="bold")
     for kind, label, column, attr in MAPPING_ROWS:
-        operator_value = getattr(row, column) or "—"
-        text.append(f"  {label:<10} {operator_value:<24} → ")
+        operator_value = resolved.missing.get(kind) or getattr(row, column) or "—"
+        text.append(f"{label:<9} {operator_value[:18]:<18} → ")
         if kind in resolved.missing:
             text.append("missing", style="bold red")
-            message = resolved.messages.get(kind, "")
-            if message:
-                text.append(f"  {message}", style="red")
+            text.append("  m: map", style="red")
         else:
             text.append(getattr(resolved, attr) or "—", style="green")
         text.append("\n")
+    text.rstrip()
+    return text
+
+
+def sales_text(detail: InboxDetail, resolved: Resolved) -> Text:
+    """Source, segment, price code (from the agency card unless set), times, notes."""
+    row = detail.reservation
+
+    def value(own: str, default: str) -> str:
+        if own:
+            return own
+        return f"{default} (agency)" if default else "—"
+
+    text = Text()
+    text.append("Sales", style="bold")
+    text.append("  e: edit\n", style="dim")
+    text.append(
+        f"source {value(row.source_code, resolved.source)}  "
+        f"segment {value(row.segment_code, resolved.segment)}\n"
+    )
+    text.append("price code ")
+    text.append(value(row.price_code, resolved.price_code), style="bold")
+    option = row.option_date.strftime("%Y-%m-%d %H:%M") if row.option_date else "—"
+    text.append(f"  option {option}\n")
+    sold = row.sale_date.isoformat() if row.sale_date else "—"
+    text.append(f"sold {sold}  received {row.received_at.strftime('%Y-%m-%d %H:%M')}\n")
+    text.append(f"agency note {row.agency_note or '—'}\n")
+    text.append(f"hotel note {row.hotel_note or '—'}")
+    if row.cancellation_date or row.cancellation_note:
+        cancelled = row.cancellation_date.isoformat() if row.cancellation_date else ""
+        text.append(f"\ncancelled {cancelled} {row.cancellation_note}".rstrip(), style="red")
     return text
 
 
 def prices_text(price: InboxPrice) -> Text:
-    """Status, reason, totals and the operator's price."""
+    """Status, reason, totals, and the hotel's price against the operator's."""
     style = {"priced": "bold green", "differs": "bold yellow"}.get(price.status, "bold red")
     text = Text()
     text.append(price.status, style=style)
@@ -449,24 +886,33 @@ def prices_text(price: InboxPrice) -> Text:
             f"\noperator price {format_money(price.operator_price)} "
             f"{price.operator_currency}".rstrip()
         )
+        if price.difference is not None:
+            text.append(f"  difference {format_money(price.difference)}", style=style)
+    return text
+
+
+def options_text(options: PriceOptions) -> Text:
+    """The office's pricing toggles as they stand (p edits them, c recalculates)."""
+    text = Text()
+    manual = options.manual_prices is not None
+    text.append("manual price ")
+    text.append("on" if manual else "off", style="bold yellow" if manual else "")
+    text.append("  discounts ")
+    active = options.discounts_active
+    text.append("active" if active else "off", style="" if active else "bold yellow")
+    text.append(f"  skipped {', '.join(sorted(options.skipped)) or '—'}")
+    text.append(f"  manual promotions {', '.join(sorted(options.manual)) or '—'}")
+    text.append("   p: options  c: recalculate", style="dim")
     return text
 
 
 def extra_text(detail: InboxDetail) -> Text:
-    """Flights, notes and the sales details."""
+    """Flights (the sales details are in the sales panel)."""
     row = detail.reservation
     lines = [
         f"arrival flight    {row.arrival_flight or '-'} {row.arrival_route} "
         f"{row.arrival_flight_time}".rstrip(),
         f"departure flight  {row.departure_flight or '-'} {row.departure_route} "
         f"{row.departure_flight_time}".rstrip(),
-        f"sale date         {row.sale_date.isoformat() if row.sale_date else '-'}",
-        f"received          {row.received_at.strftime('%Y-%m-%d %H:%M')}",
-        f"price code        {row.price_code or '-'}",
-        f"agency note       {row.agency_note or '-'}",
-        f"hotel note        {row.hotel_note or '-'}",
     ]
-    if row.cancellation_date or row.cancellation_note:
-        cancelled = row.cancellation_date.isoformat() if row.cancellation_date else ""
-        lines.append(f"cancellation      {cancelled} {row.cancellation_note}".rstrip())
     return Text("\n".join(lines))
