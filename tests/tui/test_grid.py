@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 from textual.pilot import Pilot
-from textual.widgets import SelectionList, Static, Tab
+from textual.widgets import DataTable, SelectionList, Static, Tab
 
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
@@ -318,3 +319,24 @@ async def test_grid_is_usable_at_80_by_24(db: Database) -> None:
         )
         for label in ("Filter", "Price sel.", "Confirm+save sel.", "Sort", "Search"):
             assert label in footer
+
+
+async def test_fast_cells_paint_exactly_as_textual_would(db: Database) -> None:
+    """PageTable draws plain cells itself: every segment must equal DataTable's own."""
+    app = HotelopsApp(db)
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = await settle(pilot)
+        table = grid.query_one(PageTable)
+        compared = 0
+        for row in range(table.row_count):
+            for column, spec in enumerate(table.ordered_columns):
+                width = spec.get_render_width(table)
+                for cursor in (False, True):
+                    base = Style(bgcolor="#223344") if row % 2 else Style()
+                    table._cell_render_cache.clear()
+                    mine = table._render_cell(row, column, base, width, cursor)
+                    table._cell_render_cache.clear()
+                    theirs = DataTable._render_cell(table, row, column, base, width, cursor)
+                    assert mine == theirs, (row, spec.label)
+                    compared += 1
+        assert compared == 2 * 30 * len(table.columns)
