@@ -186,13 +186,12 @@ class DetailScreen(Screen[None]):
     }
     DetailScreen #action-bar {
         height: 1;
-        padding: 0 1;
         background: $boost;
     }
     DetailScreen #action-bar Button {
         min-width: 0;
         height: 1;
-        margin: 0 1 0 0;
+        margin: 0;
         border: none;
     }
     DetailScreen #documents-table, DetailScreen #guests-table {
@@ -263,10 +262,7 @@ class DetailScreen(Screen[None]):
         yield Static("", id="detail-message")
         with Horizontal(id="action-bar"):
             for button_id, _action in ACTIONS:
-                button = Button("", id=button_id, compact=True)
-                # CSS refuses `line-pad: 0`; without the pad the bar fits 80 columns.
-                button.styles.line_pad = 0
-                yield button
+                yield Button("", id=button_id, compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -440,7 +436,11 @@ class DetailScreen(Screen[None]):
             wide=self.size.width >= WIDE,
         )
         for button_id, _action in ACTIONS:
-            self.query_one(f"#{button_id}", Button).label = labels[button_id]
+            button = self.query_one(f"#{button_id}", Button)
+            if str(button.label) != labels[button_id]:
+                button.label = labels[button_id]
+                # A Button's label does not re-lay it out; its width follows the label.
+                button.refresh(layout=True)
         approval = self.query_one("#btn-approval", Button)
         approval.variant = APPROVAL_VARIANT.get(
             data.approval.status if data and data.approval else "", "default"
@@ -773,14 +773,14 @@ def bar_labels(
     elif approval.status == "approved":
         approval_label = "Internal approval: approved" if wide else "Approved"
     else:
-        approval_label = "Internal approval: rejected" if wide else "Appr. rejected"
+        approval_label = "Internal approval: rejected" if wide else "Approval ✗"
     dup = f"Possible duplicates ({duplicates})" if wide else f"Dups ({duplicates})"
     if overrides.link is not None:
-        dup += f" → link #{overrides.link}" if wide else f": #{overrides.link}"
+        dup += f" → link #{overrides.link}" if wide else f"→#{overrides.link}"
     elif overrides.create_new:
-        dup += " → new" if wide else ": new"
+        dup += " → new" if wide else "→new"
     if overrides.ignore_stop_sale:
-        stop = "Ignore stop sale: ON" if wide else "Stop sale: ignore"
+        stop = "Ignore stop sale: ON" if wide else "Ignore stop"
     else:
         stop = "Ignore stop sale" if wide else "Stop sale"
     return {
