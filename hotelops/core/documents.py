@@ -164,9 +164,12 @@ def html_text(data: bytes, charset: str = "") -> str:
     if not source.strip():
         return ""
     try:
-        tree = lxml_html.fromstring(source)
+        try:
+            tree = lxml_html.fromstring(source)
+        except ValueError:  # an XML encoding declaration in a str: parse the UTF-8 bytes
+            tree = lxml_html.fromstring(source.encode("utf-8"))
     except (ValueError, lxml_html.etree.ParserError):
-        return source
+        return re.sub(r"<[^>]+>", " ", source)
     for bad in tree.xpath("//script|//style|//head"):
         bad.drop_tree()
     for br in tree.xpath("//br"):
