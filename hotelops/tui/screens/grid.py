@@ -488,7 +488,8 @@ class ReviewGrid(Screen[None]):
         if page.rows:
             self._load_marks(request, list(self.page_ids))
 
-    @work(thread=True, exclusive=True, group="grid-marks")
+    # The marks are advice: a failure to price leaves them out, it never closes the dashboard.
+    @work(thread=True, exclusive=True, group="grid-marks", exit_on_error=False)
     def _load_marks(self, request: int, ids: list[int]) -> None:
         """Price the visible page (after it is shown) to mark the rows whose price differs."""
         worker = get_current_worker()

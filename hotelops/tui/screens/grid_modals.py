@@ -79,8 +79,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
         width: 1fr;
     }
     FilterModal #operators {
-        height: 7;
-        min-height: 4;
+        height: 6;
     }
     FilterModal #filter-buttons Button {
         min-width: 10;
@@ -124,7 +123,6 @@ class FilterModal(ModalScreen[InboxFilter | None]):
                     prompt="any content",
                     id="filter-content",
                 )
-            yield Checkbox("Missing mappings only", f.missing_mappings, id="filter-missing")
             yield Label("Operators (space picks; none = all)")
             yield SelectionList[str](id="operators")
             yield Static("", id="filter-error")
@@ -132,6 +130,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Clear all", id="clear")
                 yield Button("Cancel", id="cancel")
+                yield Checkbox("Missing mappings only", f.missing_mappings, id="filter-missing")
 
     def on_mount(self) -> None:
         self.query_one("#arrival-from", Input).focus()
