@@ -13,6 +13,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, SelectionList, Static
 
+from hotelops.core import internal_approval
 from hotelops.core.config import LoadedConfig, Settings, SmtpSettings
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
@@ -372,3 +373,75 @@ async def test_price_options_key_turns_discounts_off(db: Database) -> None:
             select(InboxPriceSettings).where(InboxPriceSettings.inbox_reservation_id == rid)
         ).one()
     assert settings.discounts_active is False
+
+
+async def test_a_rejected_internal_approval_is_red_and_i_asks_again(db: Database) -> None:
+    rid = inbox_id(db, WORKED_VOUCHER)
+    with db.read() as session:
+        hotel_id = get_hotel(session).id or 0
+    # No SMTP configured: the approval starts and says the mail did not go.
+    started = internal_approval.start(
+        db, hotel_id, rid, ["selin.aydin"], user="tester", mailer=None
+    )
+    assert started.warnings
+    internal_approval.vote(db, hotel_id, rid, "selin.aydin", False, note="too cheap", user="x")
+    app = ActionsApp(db, rid)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await detail(pilot)
+        button = screen.query_one("#btn-approval", Button)
+        assert str(button.label) == "Internal approval: rejected"
+        assert button.variant == "error"
+        await pilot.press("a")
+        screen = await detail(pilot)
+        assert "was rejected by selin.aydin (too cheap)" in text_of(screen, "#detail-message")
+        await pilot.press("i")
+        await wait(pilot)
+        assert isinstance(app.screen, ApproversModal)
+        await pilot.press("escape")
+        await wait(pilot)
+        assert isinstance(app.screen, DetailScreen)
+
+
+async def test_duplicates_new_booking_creates_a_second_reservation_on_save(
+    db: Database,
+) -> None:
+    set_mapping(db, None, "TUIP", "board", "AI", "AI", user="tester")
+    rid = inbox_id(db, DUPLICATE_VOUCHER)
+    app = ActionsApp(db, rid)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await detail(pilot)
+        await pilot.press("d")
+        await wait(pilot)
+        await pilot.press("n")
+        screen = await detail(pilot)
+        assert label(screen, "btn-duplicates") == "Possible duplicates (1) → new"
+        await pilot.press("v")
+        screen = await detail(pilot)
+        assert "created" in text_of(screen, "#detail-message")
+    with db.read() as session:
+        same = session.exec(
+            select(HotelReservation).where(HotelReservation.voucher == DUPLICATE_VOUCHER)
+        ).all()
+        decision = session.exec(
+            select(InboxDecision).where(InboxDecision.inbox_reservation_id == rid)
+        ).one()
+    assert sorted(r.inbox_reservation_id or 0 for r in same) == [0, rid]
+    assert decision.overrides == {"create_new": True}
+
+
+async def test_the_action_bar_fits_80_columns_with_its_state_shown(db: Database) -> None:
+    set_mapping(db, None, "TUIP", "board", "AI", "AI", user="tester")
+    app = ActionsApp(db, inbox_id(db, DUPLICATE_VOUCHER))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await detail(pilot)
+        await pilot.press("t", "d")
+        await wait(pilot)
+        await pilot.press("l")
+        screen = await detail(pilot)
+        assert label(screen, "btn-duplicates") == "Dups (1)→#1"
+        assert label(screen, "btn-stop-sale") == "Ignore stop"
+        for button in screen.query("#action-bar Button").results(Button):
+            assert button.region.height == 1, button.id
+            assert screen.region.contains_region(button.region), button.id
+            # Every label is shown whole (a stale width would wrap it out of sight).
+            assert button.region.width >= len(str(button.label)), button.id
