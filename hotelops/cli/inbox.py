@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich import box
 from rich.console import Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from hotelops.cli.common import out, parse_date, print_json, state, wants_json
+from hotelops.core.documents import document_file, document_text, list_documents
+from hotelops.core.errors import InputError, NotFound
 from hotelops.core.inbox import InboxFilter, InboxRow, inbox_detail, list_inbox
 from hotelops.core.models import Content, InboxStatus
 from hotelops.core.money import format_money
+from hotelops.core.sales import option_date_text, set_sales
 
-app = typer.Typer(help="The inbox of operator reservations: list and show.", no_args_is_help=True)
+app = typer.Typer(
+    help="The inbox of operator reservations: list, show, edit and documents.",
+    no_args_is_help=True,
+)
 
 STATUS_STYLE = {"pending": "yellow", "approved": "green", "rejected": "red"}
 CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
@@ -194,6 +204,7 @@ def show_command(
     with app_state.database().read() as session:
         hotel_row = app_state.hotel(session, hotel)
         detail = inbox_detail(session, hotel_row.id or 0, inbox_id)
+        timezone = hotel_row.timezone  # the option date is shown in the hotel's zone
     r = detail.reservation
     if wants_json(ctx, json_out):
         print_json(
@@ -240,7 +251,7 @@ def show_command(
     for label, value in [
         ("sale date", f"{r.sale_date:%d.%m.%Y}" if r.sale_date else "-"),
         ("received", f"{r.received_at:%d.%m.%Y %H:%M} UTC"),
-        ("option date", f"{r.option_date:%d.%m.%Y %H:%M}" if r.option_date else "-"),
+        ("option date", option_date_text(r.option_date, timezone) or "-"),
         ("operator price", price),
         ("agency note", r.agency_note or "-"),
         ("hotel note", r.hotel_note or "-"),
@@ -316,3 +327,148 @@ def show_command(
 def _short(value: object) -> str:
     text = "-" if value in (None, "", []) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+@app.command("edit")
+def edit_command(
+    ctx: typer.Context,
+    inbox_id: Annotated[int, typer.Argument(metavar="ID", help="Inbox reservation id.")],
+    price_code: Annotated[
+        str | None,
+        typer.Option("--price-code", help='A contract code of the hotel; "" clears it.'),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help='A source code of the hotel; "" clears it.')
+    ] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", help='A segment code of the hotel; "" clears it.'),
+    ] = None,
+    option_date: Annotated[
+        str | None,
+        typer.Option(
+            "--option-date",
+            help="YYYY-MM-DD or 'YYYY-MM-DD HH:MM' in the hotel's time zone; \"\" clears it.",
+        ),
+    ] = None,
+    hotel_note: Annotated[
+        str | None, typer.Option("--hotel-note", help='The note for the hotel; "" clears it.')
+    ] = None,
+    hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Edit a pending reservation's sales details: price code, source, segment, option date,
+    hotel note (only the options given change; every change is in the audit log)."""
+    app_state = state(ctx)
+    if all(v is None for v in (price_code, source, segment, option_date, hotel_note)):
+        raise typer.BadParameter(
+            "give at least one of --price-code, --source, --segment, --option-date, --hotel-note",
+            param_hint="ID",
+        )
+    db = app_state.database()
+    result = set_sales(
+        db,
+        app_state.hotel_code(hotel),
+        inbox_id,
+        user=app_state.user(),
+        price_code=price_code,
+        source_code=source,
+        segment_code=segment,
+        option_date=option_date,
+        hotel_note=hotel_note,
+    )
+    timezone = ""
+    if result.changes.get("option_date"):
+        with db.read() as session:
+            timezone = app_state.hotel(session, hotel).timezone
+
+    def shown(name: str, value: object) -> str:
+        if name == "option_date" and isinstance(value, datetime):
+            return option_date_text(value, timezone) or "-"
+        return "-" if value in (None, "") else str(value)
+
+    if wants_json(ctx, json_out):
+        print_json(
+            {
+                "inbox_id": result.inbox_id,
+                "voucher": result.voucher,
+                "changed": {
+                    name: {"before": before, "after": after}
+                    for name, (before, after) in result.changes.items()
+                },
+            }
+        )
+        return
+    if not result.changed:
+        out.print(f"#{result.inbox_id} {escape(result.voucher)}: nothing changed")
+        return
+    out.print(f"#{result.inbox_id} {escape(result.voucher)}: {len(result.changes)} change(s)")
+    for name, (before, after) in result.changes.items():
+        out.print(
+            f"  {name.replace('_', ' '):<12} {escape(shown(name, before))} → "
+            f"[bold]{escape(shown(name, after))}[/]"
+        )
+
+
+@app.command("document")
+def document_command(
+    ctx: typer.Context,
+    inbox_id: Annotated[int, typer.Argument(metavar="ID", help="Inbox reservation id.")],
+    document_id: Annotated[
+        int | None,
+        typer.Argument(metavar="[DOC_ID]", help="A document id (from the list); omit to list."),
+    ] = None,
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="Copy the document's file to PATH (a folder keeps its name)."),
+    ] = None,
+    hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A reservation's documents: list them, print one's text, or --save its file."""
+    app_state = state(ctx)
+    config = app_state.config
+    with app_state.database().read() as session:
+        hotel_id = app_state.hotel(session, hotel).id or 0
+        docs = list_documents(session, hotel_id, inbox_id)
+        if document_id is None:
+            if save is not None:
+                raise typer.BadParameter("name the DOC_ID to save", param_hint="--save")
+            if wants_json(ctx, json_out):
+                print_json({"inbox_id": inbox_id, "documents": docs})
+                return
+            if not docs:
+                out.print(f"#{inbox_id} has no documents")
+                return
+            table = Table("doc id", "file", "type", "size", box=box.SIMPLE_HEAD, pad_edge=False)
+            for d in docs:
+                table.add_row(str(d.id), escape(d.file_name), d.content_type, f"{d.size:,}")
+            out.print(table)
+            out.print(f"[dim]hotelops inbox document {inbox_id} DOC_ID prints one's text[/]")
+            return
+        if document_id not in {d.id for d in docs}:
+            listed = ", ".join(str(d.id) for d in docs) or "none"
+            raise NotFound(
+                f"document #{document_id} is not one of #{inbox_id}'s documents ({listed})"
+            )
+        info = next(d for d in docs if d.id == document_id)
+        path = document_file(config, session, hotel_id, document_id)
+        text = None if save is not None else document_text(config, session, hotel_id, document_id)
+    if save is not None:
+        target = save / info.file_name if save.is_dir() else save
+        try:
+            shutil.copyfile(path, target)
+        except OSError as exc:
+            raise InputError(f"--save {save}: cannot write {target}: {exc.strerror}") from None
+        if wants_json(ctx, json_out):
+            print_json({"document": info, "saved": str(target)})
+            return
+        out.print(f"saved {escape(info.file_name)} ({info.size:,} bytes) to {escape(str(target))}")
+        return
+    if wants_json(ctx, json_out):
+        print_json({"document": info, "text": text})
+        return
+    out.print(
+        f"[bold]{escape(info.file_name)}[/]  {info.content_type}  {info.size:,} bytes", style=None
+    )
+    typer.echo(text)
