@@ -2,7 +2,12 @@
 
 The screen keeps only the visible page in its ``DataTable``; every change of tab, filter, sort or
 page asks ``hotelops.core.inbox.list_inbox`` for that page in a thread worker, so the terminal
-never waits on the database.
+never waits on the database. Pages go by keyset (the edge row's sort value and id), so page
+2,000 costs what page 1 does; the total comes from the cached tab counts. The price marks of
+the visible page come from a second worker after the page is shown.
+
+Keys: ``f`` filters, ``F`` clears them, space selects, ``P`` prices the selection, ``A``
+confirms and saves it (after a preview of the guards), Enter opens the detail screen.
 """
 
 from __future__ import annotations
