@@ -194,6 +194,11 @@ class DetailScreen(Screen[None]):
         margin: 0;
         border: none;
     }
+    DetailScreen #prices-options {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
     DetailScreen #documents-table, DetailScreen #guests-table {
         height: 1fr;
     }
