@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,17 @@ import typer
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.cli.render import hotel_card, summary_json
-from hotelops.core.demo import DEFAULT_DEMO_DB, build_demo
+from hotelops.core.db import open_database, sqlite_url
+from hotelops.core.demo import DEFAULT_DEMO_DB, DemoResult, build_demo, demo_config, demo_folders
+from hotelops.core.scan.runner import ScanRequest
+
+
+def on_a_terminal() -> bool:
+    """True when a person sits at this terminal: stdin and stdout are both TTYs.
+
+    Under cron, in a pipe or with output redirected, the demo only prints its summary.
+    """
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def demo_command(
@@ -23,8 +34,17 @@ def demo_command(
         ),
     ] = DEFAULT_DEMO_DB,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    no_tui: Annotated[
+        bool,
+        typer.Option("--no-tui", help="Print the summary only; do not open the dashboard."),
+    ] = False,
 ) -> None:
-    """Build the demo hotel (Kivima Hotel, KIV), scan its operators' messages, show it."""
+    """Build the demo hotel (Kivima Hotel, KIV), scan its operators' messages, show it.
+
+    On a terminal the dashboard (``hotelops tui``) then opens on the demo; ``q`` quits it. With
+    ``--json``, ``--no-tui``, or when stdin or stdout is not a terminal, only the summary is
+    printed.
+    """
     if state(ctx).verbose or not wants_json(ctx, json_out):
         err.print(f"building the demo hotel in [bold]{path}[/] ...")
     result = build_demo(path)
@@ -53,7 +73,33 @@ def demo_command(
         f"[cyan]{totals.changed} changed[/], {totals.errors} error(s)"
     )
     out.print(f"[green]✓[/] demo database: [bold]{result.path}[/]")
+    if not no_tui and on_a_terminal():
+        open_dashboard(ctx, result)
+        err.print(f"dashboard closed; open it again: [bold]hotelops --db {result.path} tui[/]")
+        return
+    err.print(f"the dashboard: [bold]hotelops --db {result.path} tui[/]")
     err.print(
         f"look around: [bold]hotelops --db {result.path} inbox list[/], "
         f"[bold]hotelops --db {result.path} scan log[/]"
     )
+
+
+def open_dashboard(ctx: typer.Context, result: DemoResult) -> None:
+    """Run the dashboard on the demo database until the user quits.
+
+    Its scanner ("s") rescans the demo's fixture folders (everything is archived already, so a
+    rescan finds nothing new); scanned documents go beside the database, as in the build.
+    """
+    from hotelops.tui.app import run
+
+    db = open_database(sqlite_url(result.path))
+    try:
+        run(
+            db,
+            result.summary.code,
+            config=demo_config(result.path),
+            user=state(ctx).user(),
+            scan_request=ScanRequest(hotel_code=result.summary.code, folders=demo_folders()),
+        )
+    finally:
+        db.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -9,9 +10,19 @@ import typer
 from hotelops.cli.common import state
 
 
+class Theme(StrEnum):
+    """The dashboard's two themes."""
+
+    dark = "dark"
+    light = "light"
+
+
 def tui_command(
     ctx: typer.Context,
     hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
+    theme: Annotated[
+        Theme, typer.Option("--theme", help="Start in the dark or the light theme (ctrl+t).")
+    ] = Theme.dark,
 ) -> None:
     """The dashboard: review grid, Enter for a reservation's detail, F2 the scanner (q quits)."""
     from hotelops.tui.app import run
@@ -23,4 +34,5 @@ def tui_command(
         app_state.hotel_code(hotel),
         config=app_state.config,
         user=app_state.user(),
+        theme=theme.value,
     )

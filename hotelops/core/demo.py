@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -17,11 +19,15 @@ from hotelops.core.models import Meta
 from hotelops.core.pricing.contracts import import_contract
 from hotelops.core.pricing.promotions import import_promotions
 from hotelops.core.scan.runner import ScanReport, ScanRequest, run_scan
+from hotelops.core.scan.sources.base import RawItem, SourceLog
+from hotelops.core.scan.sources.folder import FolderSource
 
 DEMO_FILE = Path("demo") / "kivima.toml"
 #: The operator messages the demo scans (each folder's bad/ examples are left out).
 DEMO_FOLDERS = ("mail", "ota", "alpinebits", "json")
 DEFAULT_DEMO_DB = Path("hotelops-demo.db")
+#: The demo's messages arrive this far apart, in file-name order, the last one "now".
+DEMO_RECEIVED_STEP = timedelta(minutes=3)
 
 
 def fixtures_dir() -> Path:
@@ -46,12 +52,59 @@ class DemoResult:
     scan: ScanReport
 
 
-def build_demo(path: Path, *, user: str = "demo") -> DemoResult:
+def demo_folders() -> list[Path]:
+    """The fixture folders of operator messages the demo scans."""
+    return [fixtures_dir() / name for name in DEMO_FOLDERS if (fixtures_dir() / name).is_dir()]
+
+
+def demo_config(path: Path) -> LoadedConfig:
+    """Settings for working on the demo database at ``path`` (documents stored beside it)."""
+    path = path.expanduser().resolve()
+    documents = path.parent / f"{path.stem}-documents"
+    return LoadedConfig(Settings(scan=ScanSettings(documents_dir=str(documents))), None)
+
+
+class DemoFolderSource:
+    """The demo's fixture folders, with reception times that do not depend on file times.
+
+    A fresh clone gives every fixture file the checkout time as its mtime; the demo instead has
+    its messages arrive ``DEMO_RECEIVED_STEP`` apart in file-name order, the last one at
+    ``now`` (so a demo built with a fixed clock is the same, to the second, every time).
+    """
+
+    def __init__(self, folders: list[Path], now: datetime) -> None:
+        self.folder = FolderSource(folders)
+        self.name = self.folder.name
+        self.now = now
+
+    def fetch(self) -> Iterator[RawItem]:
+        """Every fixture file, in name order, with its demo reception time."""
+        items = list(self.folder.fetch())
+        for index, item in enumerate(items):
+            item.received_at = self.now - DEMO_RECEIVED_STEP * (len(items) - 1 - index)
+            yield item
+
+    def acknowledge(self, ack_ids: list[str]) -> None:
+        """Files need no acknowledgement."""
+
+    def logs(self) -> list[SourceLog]:
+        """The folder's own lines (an unreadable file)."""
+        return self.folder.logs()
+
+
+def build_demo(path: Path, *, user: str = "demo", now: datetime | None = None) -> DemoResult:
     """Build the demo hotel in a fresh SQLite file at ``path``.
 
     An earlier demo database there is replaced; any other existing file is refused, so a real
-    database can never be overwritten by mistake.
+    database can never be overwritten by mistake. ``now`` (UTC-aware) fixes the clock of the
+    scan: every reception, scan-run and scan-log time then follows from it, so two demos built
+    with the same ``now`` show the same screens (the snapshot tests rely on it).
     """
+    if now is not None and now.tzinfo is None:
+        raise InputError("build_demo: now must carry a time zone (e.g. datetime(..., tzinfo=UTC))")
+    clock: Callable[[], datetime] = (
+        (lambda: now) if now is not None else (lambda: datetime.now(UTC))
+    )
     path = path.expanduser().resolve()
     if path.exists():
         if not is_demo_database(path):
@@ -71,14 +124,14 @@ def build_demo(path: Path, *, user: str = "demo") -> DemoResult:
                 import_contract(db, imported.hotel_code, contract_file, user=user)
         if (pricing / "promotions.toml").is_file():
             import_promotions(db, imported.hotel_code, pricing / "promotions.toml", user=user)
-        config = LoadedConfig(
-            Settings(scan=ScanSettings(documents_dir=str(path.parent / f"{path.stem}-documents"))),
-            None,
+        source = DemoFolderSource(demo_folders(), clock())
+        report = run_scan(
+            db,
+            demo_config(path),
+            ScanRequest(hotel_code=imported.hotel_code),
+            sources=[source],
+            now=clock,
         )
-        folders = [
-            fixtures_dir() / name for name in DEMO_FOLDERS if (fixtures_dir() / name).is_dir()
-        ]
-        report = run_scan(db, config, ScanRequest(hotel_code=imported.hotel_code, folders=folders))
         with db.read() as session:
             summary = summarize(session, get_hotel(session, imported.hotel_code))
     finally:

@@ -34,9 +34,9 @@ COLUMNS = (
     ("Total", "total"),
     ("New", "new"),
     ("Changed", "changed"),
-    ("Unchanged", "unchanged"),
     ("Errors", "errors"),
     ("Last scan", "last_scan"),
+    ("Unchanged", "unchanged"),
 )
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow"}
 
@@ -50,6 +50,16 @@ def _when(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def when_range(started: datetime | None, ended: datetime | None) -> str:
+    """A scan's start and end like the seed's "Son Tarama Zamanı" (``… 08:51:12–08:51:40``)."""
+    if started is None or ended is None:
+        return _when(ended or started)
+    start, end = started.astimezone(), ended.astimezone()
+    if start.date() == end.date():
+        return f"{_when(start)}–{end.strftime('%H:%M:%S')}"
+    return f"{_when(start)}–{_when(end)}"
 
 
 def _figure(value: int, style: str) -> Text:
@@ -96,13 +106,15 @@ class ScannerScreen(Screen[None]):
         self.scanning = False
         self.hotel_label = hotel_code or ""
         self.last_log_id = 0
+        self.totals = (0, 0, 0, 0, 0)  # total, new, changed, unchanged, errors
+        self.operator_count = 0
         self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="scanner-status")
         yield DataTable(id="scanner-table", cursor_type="row", zebra_stripes=True)
-        yield RichLog(id="scanner-log", markup=False, wrap=False, max_lines=1000)
+        yield RichLog(id="scanner-log", markup=False, wrap=True, max_lines=1000)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -150,35 +162,46 @@ class ScannerScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         totals = [0, 0, 0, 0, 0]
+        first: datetime | None = None
         last: datetime | None = None
         for run in runs:
             figures = (run.total, run.new, run.changed, run.unchanged, run.errors)
             totals = [a + b for a, b in zip(totals, figures, strict=True)]
+            first = run.started_at if first is None or run.started_at < first else first
             last = run.ended_at if last is None or run.ended_at > last else last
             table.add_row(
                 Text(run.operator_code or "(unmatched)", style="bold"),
-                *self._figures(*figures),
-                _when(run.ended_at),
+                *self._figures(*figures, when=when_range(run.started_at, run.ended_at)),
                 key=row_key(run.operator_code),
             )
         table.add_row(
             Text("TOTAL", style="bold reverse"),
-            *self._figures(*totals, bold=True),
-            _when(last),
+            *self._figures(*totals, when=when_range(first, last), bold=True),
             key=TOTAL_KEY,
         )
+        self.totals = (totals[0], totals[1], totals[2], totals[3], totals[4])
+        self.operator_count = sum(1 for run in runs if run.operator_code)
 
     @staticmethod
     def _figures(
-        total: int, new: int, changed: int, unchanged: int, errors: int, *, bold: bool = False
-    ) -> list[Text]:
+        total: int,
+        new: int,
+        changed: int,
+        unchanged: int,
+        errors: int,
+        *,
+        when: str,
+        bold: bool = False,
+    ) -> list[Text | str]:
+        """The figure cells in the columns' order (the seed's, then "unchanged")."""
         weight = "bold " if bold else ""
         return [
             Text(str(total), style=weight.strip(), justify="right"),
             _figure(new, f"{weight}green"),
             _figure(changed, f"{weight}cyan"),
-            Text(str(unchanged), style=weight.strip(), justify="right"),
             _figure(errors, f"{weight}red"),
+            when,
+            Text(str(unchanged), style=weight.strip(), justify="right"),
         ]
 
     def _append_log(self, lines: Sequence[ScanLogLine]) -> None:
@@ -194,8 +217,13 @@ class ScannerScreen(Screen[None]):
     # --- status line and timer -----------------------------------------------------------------
 
     def status_text(self) -> str:
-        """The header line: the hotel, the scan state and the countdown."""
-        parts = [f"hotel {self.hotel_label}" if self.hotel_label else "scanner"]
+        """The header line: the hotel, the totals, the scan state and the countdown."""
+        total, new, changed, _unchanged, errors = self.totals
+        parts = [
+            f"hotel {self.hotel_label}" if self.hotel_label else "scanner",
+            f"{self.operator_count} operators",
+            f"read {total} · new {new} · changed {changed} · errors {errors}",
+        ]
         if self.scanning:
             parts.append("scanning…")
         if self.timer_on:
