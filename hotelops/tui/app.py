@@ -90,9 +90,9 @@ class HotelopsApp(App[None]):
             self.pop_screen()
 
     def on_review_grid_open_reservation(self, message: ReviewGrid.OpenReservation) -> None:
-        self.push_screen(
-            DetailScreen(self.db, self.hotel_code, message.inbox_id, self.config, self.user)
-        )
+        detail = DetailScreen(self.db, self.hotel_code, message.inbox_id, self.config, self.user)
+        detail.sub_title = "reservation detail"
+        self.push_screen(detail)
 
     # --- command palette ----------------------------------------------------------------------
 

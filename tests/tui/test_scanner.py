@@ -17,6 +17,7 @@ from hotelops.core.config import LoadedConfig, ScanSettings, Settings
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo, fixtures_dir
 from hotelops.core.hotels import get_hotel
+from hotelops.core.inbox import operator_counts
 from hotelops.core.scan.runner import ScanRequest, last_runs
 from hotelops.tui.screens.scanner import TOTAL_KEY, ScannerScreen
 
@@ -94,12 +95,23 @@ async def test_table_lists_each_operators_last_run_and_the_totals(
     db: Database, config: LoadedConfig
 ) -> None:
     with db.read() as session:
-        runs = last_runs(session, get_hotel(session).id or 0)
+        hotel_id = get_hotel(session).id or 0
+        runs = last_runs(session, hotel_id)
+        operators = [op.code for op in operator_counts(session, hotel_id)]
+    never = sorted(set(operators) - {run.operator_code for run in runs})
+    assert never, "the demo has operators it does not scan"
     app = ScannerApp(ScannerScreen(db, None, config))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await settle(pilot)
         table = screen.query_one(DataTable)
-        assert table.row_count == len(runs) + 1
+        assert table.row_count == len(runs) + len(never) + 1
+        assert cell(screen, never[0], "last_scan") == "not scanned yet"
+        assert cell(screen, never[0], "total") == ""
+        scanned = sum(1 for run in runs if run.operator_code)
+        assert f"{scanned} of {len(operators)} operators scanned" in status(screen)
+        total = sum(run.total for run in runs)
+        errors = sum(run.errors for run in runs)
+        assert f"read {total} ·" in status(screen) and f"errors {errors}" in status(screen)
         for code in ("TUIP", "JET2", "NOVA"):
             assert cell(screen, code, "operator") == code
         tuip = next(run for run in runs if run.operator_code == "TUIP")
@@ -110,6 +122,8 @@ async def test_table_lists_each_operators_last_run_and_the_totals(
         assert cell(screen, TOTAL_KEY, "total") == str(sum(run.total for run in runs))
         assert cell(screen, TOTAL_KEY, "errors") == str(sum(run.errors for run in runs))
         assert "timer off" in status(screen)
+        tuip_scan = f"{tuip.started_at.astimezone():%Y-%m-%d %H:%M:%S}–"
+        assert cell(screen, "TUIP", "last_scan").startswith(tuip_scan)
 
 
 async def test_log_shows_the_nova_error_line(db: Database, config: LoadedConfig) -> None:

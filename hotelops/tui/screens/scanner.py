@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Header, RichLog, Static
 from hotelops.core.config import LoadedConfig
 from hotelops.core.db import Database
 from hotelops.core.hotels import get_hotel
+from hotelops.core.inbox import OperatorCount, operator_counts
 from hotelops.core.models import ScanLogLine, ScanRun
 from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
 
@@ -38,6 +39,7 @@ COLUMNS = (
     ("Last scan", "last_scan"),
     ("Unchanged", "unchanged"),
 )
+NEVER = "not scanned yet"
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
@@ -108,6 +110,7 @@ class ScannerScreen(Screen[None]):
         self.last_log_id = 0
         self.totals = (0, 0, 0, 0, 0)  # total, new, changed, unchanged, errors
         self.operator_count = 0
+        self.operator_total = 0
         self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -128,37 +131,47 @@ class ScannerScreen(Screen[None]):
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _read(self) -> tuple[str, list[ScanRun], list[ScanLogLine]]:
-        """The hotel code, each operator's last run, and log lines not shown yet, oldest first."""
+    def _read(self) -> tuple[str, list[ScanRun], list[OperatorCount], list[ScanLogLine]]:
+        """The hotel code, each operator's last run, the hotel's operators, and the log lines
+        not shown yet, oldest first."""
         with self.db.read() as session:
             hotel = get_hotel(session, self.hotel_code)
             hotel_id = hotel.id or 0
             runs = last_runs(session, hotel_id)
+            operators = operator_counts(session, hotel_id)
             lines = [
                 line
                 for line in scan_log(session, hotel_id, limit=LOG_LIMIT)
                 if (line.id or 0) > self.last_log_id
             ]
             lines.reverse()
-            return hotel.code, runs, lines
+            return hotel.code, runs, operators, lines
 
     @work(thread=True, exclusive=True, group="scanner-load")
     def load(self) -> None:
         """Read the figures and the log in a thread, then show them."""
         try:
-            code, runs, lines = self._read()
+            code, runs, operators, lines = self._read()
         except Exception as exc:  # shown to the user; the screen stays usable
             self.app.call_from_thread(self._failed, f"cannot read the scan figures: {exc}")
             return
-        self.app.call_from_thread(self._show, code, runs, lines)
+        self.app.call_from_thread(self._show, code, runs, operators, lines)
 
-    def _show(self, code: str, runs: Sequence[ScanRun], lines: Sequence[ScanLogLine]) -> None:
+    def _show(
+        self,
+        code: str,
+        runs: Sequence[ScanRun],
+        operators: Sequence[OperatorCount],
+        lines: Sequence[ScanLogLine],
+    ) -> None:
         self.hotel_label = code
-        self._fill_table(runs)
+        self.operator_total = len(operators)
+        self._fill_table(runs, operators)
         self._append_log(lines)
         self._show_status()
 
-    def _fill_table(self, runs: Sequence[ScanRun]) -> None:
+    def _fill_table(self, runs: Sequence[ScanRun], operators: Sequence[OperatorCount]) -> None:
+        """One row per scanned operator, then the hotel's operators never scanned, then TOTAL."""
         table = self.query_one(DataTable)
         table.clear()
         totals = [0, 0, 0, 0, 0]
@@ -173,6 +186,17 @@ class ScannerScreen(Screen[None]):
                 Text(run.operator_code or "(unmatched)", style="bold"),
                 *self._figures(*figures, when=when_range(run.started_at, run.ended_at)),
                 key=row_key(run.operator_code),
+            )
+        scanned = {run.operator_code for run in runs}
+        for operator in operators:
+            if operator.code in scanned:
+                continue
+            table.add_row(
+                Text(operator.code, style="dim"),
+                *[""] * 4,
+                Text(NEVER, style="dim"),
+                "",
+                key=row_key(operator.code),
             )
         table.add_row(
             Text("TOTAL", style="bold reverse"),
@@ -221,7 +245,7 @@ class ScannerScreen(Screen[None]):
         total, new, changed, _unchanged, errors = self.totals
         parts = [
             f"hotel {self.hotel_label}" if self.hotel_label else "scanner",
-            f"{self.operator_count} operators",
+            f"{self.operator_count} of {self.operator_total} operators scanned",
             f"read {total} · new {new} · changed {changed} · errors {errors}",
         ]
         if self.scanning:
@@ -284,11 +308,11 @@ class ScannerScreen(Screen[None]):
             self.app.call_from_thread(self._scan_done, None, f"scan failed: {exc}")
             return
         try:
-            code, runs, lines = self._read()
+            code, runs, operators, lines = self._read()
         except Exception as exc:
             self.app.call_from_thread(self._scan_done, report, f"cannot read the figures: {exc}")
             return
-        self.app.call_from_thread(self._show, code, runs, lines)
+        self.app.call_from_thread(self._show, code, runs, operators, lines)
         self.app.call_from_thread(self._scan_done, report, None)
 
     def _progress(self, source: str, handled: int) -> None:
