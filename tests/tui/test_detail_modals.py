@@ -141,7 +141,9 @@ async def test_mapping_picker_suggests_filters_and_saves(db: Database) -> None:
         await pilot.pause()
         shown = [options.get_option_at_index(i).id for i in range(options.option_count)]
         assert shown == ["FAM", "FAMPOOL"]
-        await pilot.press("enter")
+        await pilot.press("down")  # the arrows move the list from the filter field
+        assert options.highlighted == 1
+        await pilot.press("up", "enter")
         await settle(pilot)
     assert app.results == ["FAM"]
     with db.read() as session:
@@ -164,6 +166,21 @@ async def test_mapping_picker_refusal_stays_open(db: Database) -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [None]
+
+
+async def test_mapping_picker_typed_unknown_code_is_refused_by_the_core(db: Database) -> None:
+    app = Host(lambda: MappingPicker(db, None, "JET2", "room_type", "Family Room", "tester"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"ZZZ9", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MappingPicker)
+        assert "ZZZ9" in error_text(app)
+    with db.read() as session:
+        assert (
+            session.exec(select(Mapping).where(Mapping.operator_code == "Family Room")).first()
+            is None
+        )
 
 
 # -- guest link ----------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from hotelops.core.mapping import HotelCode, candidates_for, hotel_codes, set_ma
 from hotelops.core.models import MappingKind
 from hotelops.core.money import format_money, to_decimal
 from hotelops.core.pricing.promotions import load_promotions
-from hotelops.core.pricing.service import price_inbox, set_price_options
+from hotelops.core.pricing.service import InboxPrice, price_inbox, set_price_options
 from hotelops.core.sales import (
     ApproverChoice,
     SalesOptions,
@@ -169,9 +169,13 @@ class MappingPicker(HotelopsModal[str | None]):
         max-height: 16;
     }
     MappingPicker #map-occupancy {
-        width: 30;
+        width: 48;
     }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "list_down", "Next code", show=False),
+        Binding("up", "list_up", "Previous code", show=False),
+    ]
 
     def __init__(
         self,
@@ -204,7 +208,8 @@ class MappingPicker(HotelopsModal[str | None]):
                 yield Input(placeholder="occupancy (optional: SGL, DBL, TRP)", id="map-occupancy")
             yield Static("", classes="modal-error")
             yield Label(
-                "Enter saves the highlighted code · ↑↓ move · Tab next field · Esc cancel",
+                "Enter saves the highlighted code (or the typed one when none matches) · ↑↓ move"
+                " · Tab next field · Esc cancel",
                 classes="modal-hint",
             )
         yield Footer()
@@ -268,10 +273,24 @@ class MappingPicker(HotelopsModal[str | None]):
         event.stop()
         options = self.query_one("#map-list", OptionList)
         if options.highlighted is None or not options.option_count:
-            self.refuse("no hotel code matches the filter: clear it or type another")
+            typed = self.query_one("#map-filter", Input).value.strip()
+            if not typed:
+                self.refuse("type a hotel code, or clear the filter and pick one")
+                return
+            # No listed code matches: the typed code is tried (a new rate type, say); the core
+            # refuses a code the hotel does not know and says which there are.
+            self._choose(typed)
             return
         option = options.get_option_at_index(options.highlighted)
         self._choose(option.id or "")
+
+    def action_list_down(self) -> None:
+        """Move the list's highlight down from the filter field."""
+        self.query_one("#map-list", OptionList).action_cursor_down()
+
+    def action_list_up(self) -> None:
+        """Move the list's highlight up from the filter field."""
+        self.query_one("#map-list", OptionList).action_cursor_up()
 
     @on(OptionList.OptionSelected, "#map-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -569,6 +588,7 @@ class _PriceNow:
     auto_promotions: list[tuple[str, str]]
     other_promotions: list[tuple[str, str]]
     currency: str
+    summary: str
 
 
 class PriceOptionsModal(HotelopsModal[bool | None]):
@@ -582,15 +602,20 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
     PriceOptionsModal #price-scroll {
         height: 1fr;
     }
+    PriceOptionsModal #price-nights {
+        height: auto;
+    }
     PriceOptionsModal .night-row {
         height: auto;
     }
     PriceOptionsModal .night-label {
-        width: 26;
-        padding-top: 1;
+        width: 18;
     }
     PriceOptionsModal .night-row Input {
-        width: 24;
+        width: 28;
+    }
+    PriceOptionsModal Checkbox {
+        margin-bottom: 1;
     }
     PriceOptionsModal SelectionList {
         height: auto;
@@ -618,9 +643,12 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(f"Price options of #{self.inbox_id}", classes="modal-title")
+            yield Static("", id="price-summary", classes="modal-hint")
             with VerticalScroll(id="price-scroll"):
-                yield Checkbox("Manual price active", id="price-manual-active")
-                yield Checkbox("Discounts active", value=True, id="price-discounts-active")
+                yield Checkbox("Manual price active", id="price-manual-active", compact=True)
+                yield Checkbox(
+                    "Discounts active", value=True, id="price-discounts-active", compact=True
+                )
                 yield Label("Manual price per night (empty: the contract's)", classes="modal-hint")
                 yield Vertical(id="price-nights")
                 yield Label("Skip these promotions (space toggles)", classes="modal-hint")
@@ -647,12 +675,15 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
                 promotions = [p for p in load_promotions(session, hid) if p.active]
                 contract_prices: dict[date, Decimal] = {}
                 currency = hotel.currency
+                summary = ""
                 try:
                     priced = price_inbox(
                         session, hotel, self.inbox_id, self.config.settings.price, explain=False
                     )
-                except HotelopsError:
-                    priced = None
+                except HotelopsError as exc:
+                    priced, summary = None, str(exc)
+                if priced is not None:
+                    summary = price_summary(priced)
                 if priced is not None and priced.result is not None:
                     currency = priced.result.currency
                     for n in priced.result.nights:
@@ -676,11 +707,13 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
             auto_promotions=[(p.code, p.description) for p in promotions if p.auto_apply],
             other_promotions=[(p.code, p.description) for p in promotions if not p.auto_apply],
             currency=currency,
+            summary=summary,
         )
         self.app.call_from_thread(self._show, now)
 
     def _show(self, now: _PriceNow) -> None:
         self.current = now
+        self.query_one("#price-summary", Static).update(now.summary)
         self.query_one("#price-manual-active", Checkbox).value = now.manual_active
         self.query_one("#price-discounts-active", Checkbox).value = now.discounts_active
         nights = self.query_one("#price-nights", Vertical)
@@ -700,6 +733,7 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
                         value=str(value) if value is not None else "",
                         placeholder=placeholder,
                         id=f"night-{night:%Y%m%d}",
+                        compact=True,
                     ),
                     classes="night-row",
                 )
@@ -784,6 +818,22 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
             self._refuse_from_thread(str(exc))
             return
         self.app.call_from_thread(self.dismiss, True)
+
+
+def price_summary(priced: InboxPrice) -> str:
+    """One line: the price status, the hotel's total and the operator's price."""
+    parts = [priced.status]
+    if priced.contract_code:
+        parts.append(f"contract {priced.contract_code}")
+    if priced.result is not None and priced.result.priced:
+        parts.append(f"total {format_money(priced.result.total, priced.result.currency)}")
+    if priced.operator_price is not None:
+        parts.append(
+            f"operator {format_money(priced.operator_price)} {priced.operator_currency}".rstrip()
+        )
+    if priced.reason:
+        parts.append(priced.reason)
+    return " · ".join(parts)
 
 
 # -- internal approvers --------------------------------------------------------------------------
@@ -1079,7 +1129,11 @@ class DocumentModal(HotelopsModal[None]):
             yield Label(f"Document #{self.document_id}", id="document-title", classes="modal-title")
             with VerticalScroll(id="document-scroll"):
                 yield Static("loading…", id="document-text")
-            yield Static("", id="document-status", classes="modal-hint")
+            yield Static(
+                "o opens it in the system viewer · ↑↓ PgUp PgDn scroll · Esc closes",
+                id="document-status",
+                classes="modal-hint",
+            )
             yield Static("", classes="modal-error")
         yield Footer()
 
