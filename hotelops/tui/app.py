@@ -37,6 +37,9 @@ class HotelopsApp(App[None]):
     CSS_PATH = Path(__file__).parent / "hotelops.tcss"
     TITLE = "hotelops"
     SUB_TITLE = "review grid"
+    #: A terminal under 30 lines gives each screen the class ``-short`` (hotelops.tcss then
+    #: trims the chrome: a one-line search box), from 30 lines ``-tall``.
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("f2", "scanner", "Scanner"),
