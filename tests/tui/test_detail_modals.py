@@ -14,13 +14,13 @@ from sqlmodel import select
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Select, SelectionList, Static
+from textual.widgets import DataTable, Input, OptionList, Select, SelectionList, Static
 
 from hotelops.core.approval import possible_duplicates
 from hotelops.core.config import LoadedConfig, ScanSettings, Settings, SmtpSettings
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
-from hotelops.core.guests import match_guests
+from hotelops.core.guests import GuestMatch, match_guests
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
 from hotelops.core.models import (
@@ -186,8 +186,9 @@ async def test_mapping_picker_typed_unknown_code_is_refused_by_the_core(db: Data
 # -- guest link ----------------------------------------------------------------------------------
 
 
-async def test_guest_link_links_the_chosen_profile(db: Database) -> None:
-    inbox = inbox_id(db, JET2_VOUCHER)
+def possible_profile(db: Database, voucher: str) -> tuple[int, GuestMatch]:
+    """A VIP profile named like the reservation's first guest (no birth date: only possible)."""
+    inbox = inbox_id(db, voucher)
     with db.write() as session:
         hotel = get_hotel(session)
         guest = session.exec(
@@ -203,16 +204,23 @@ async def test_guest_link_links_the_chosen_profile(db: Database) -> None:
         )
         session.add(profile)
         session.flush()
-        profile_id = profile.id
-        guest_id = guest.id
+        profile_id, guest_id, hotel_id = profile.id or 0, guest.id, hotel.id or 0
     with db.read() as session:
-        match = next(m for m in match_guests(session, 1, inbox) if m.inbox_guest_id == guest_id)
+        match = next(
+            m for m in match_guests(session, hotel_id, inbox) if m.inbox_guest_id == guest_id
+        )
     assert [c.profile_id for c in match.candidates][:1] == [profile_id]
+    return inbox, match
+
+
+async def test_guest_link_links_the_chosen_profile(db: Database) -> None:
+    inbox, match = possible_profile(db, JET2_VOUCHER)
+    profile_id = match.candidates[0].profile_id
     app = Host(lambda: GuestLinkModal(db, None, inbox, match, "tester"))
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#guest-candidates")
-        first_row = table.get_row_at(0)  # type: ignore[attr-defined]
+        table = app.screen.query_one("#guest-candidates", DataTable)
+        first_row = table.get_row_at(0)
         assert str(first_row[0]) == str(profile_id)
         assert str(first_row[7]) == "GOLD"
         assert first_row[0].style == "bold magenta"  # VIP in its own colour
@@ -220,9 +228,29 @@ async def test_guest_link_links_the_chosen_profile(db: Database) -> None:
         await settle(pilot)
     assert app.results == [profile_id]
     with db.read() as session:
-        linked = session.get(InboxGuest, guest_id)
+        linked = session.get(InboxGuest, match.inbox_guest_id)
         assert linked is not None and linked.guest_profile_id == profile_id
     assert [e.after for e in audit(db, "guest.link")] == [{"guest_profile_id": profile_id}]
+
+
+async def test_guest_link_refusal_stays_in_the_modal(db: Database) -> None:
+    inbox, match = possible_profile(db, JET2_VOUCHER)
+    with db.write() as session:  # someone merges the profile away meanwhile
+        gone = session.get(GuestProfile, match.candidates[0].profile_id)
+        session.delete(gone)
+    app = Host(lambda: GuestLinkModal(db, None, inbox, match, "tester"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GuestLinkModal)
+        assert f"no guest profile #{match.candidates[0].profile_id}" in error_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+    with db.read() as session:
+        guest = session.get(InboxGuest, match.inbox_guest_id)
+        assert guest is not None and guest.guest_profile_id is None
 
 
 # -- sales ---------------------------------------------------------------------------------------
@@ -270,6 +298,45 @@ async def test_sales_modal_shows_a_bad_option_date(db: Database) -> None:
     assert app.results == [None]
     assert row_of(db, inbox).option_date is None
     assert audit(db, "inbox.sales") == []
+
+
+async def test_sales_modal_keeps_a_past_option_date_when_only_the_note_changes(
+    db: Database,
+) -> None:
+    # DTS-114573 came with an option date (15:00 UTC) already before the business date.
+    inbox = inbox_id(db, "DTS-114573")
+    app = Host(lambda: SalesModal(db, None, inbox, "tester"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = app.screen.query_one("#sales-option-date", Input).value
+        assert shown == "2026-04-15 18:00"  # in the hotel's zone, Europe/Istanbul
+        app.screen.query_one("#sales-hotel-note", Input).focus()
+        await pilot.press(*"call the agency", "enter")
+        await settle(pilot)
+    assert app.results == [True]
+    row = row_of(db, inbox)
+    assert row.hotel_note == "call the agency"
+    assert row.option_date is not None and row.option_date.astimezone(UTC).hour == 15
+    entry = audit(db, "inbox.sales")[0]
+    assert entry.after == {"hotel_note": "call the agency"}
+
+
+async def test_sales_modal_refuses_a_decided_reservation(db: Database) -> None:
+    inbox = inbox_id(db, WORKED_VOUCHER)
+    with db.write() as session:
+        row = session.get(InboxReservation, inbox)
+        assert row is not None
+        row.status = "rejected"  # type: ignore[assignment]
+        session.add(row)
+    app = Host(lambda: SalesModal(db, None, inbox, "tester"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#sales-hotel-note", Input).focus()
+        await pilot.press(*"x", "enter")
+        await settle(pilot)
+        assert "is rejected: only a pending reservation" in error_text(app)
+        assert isinstance(app.screen, SalesModal)
+    assert row_of(db, inbox).hotel_note == ""
 
 
 # -- price options -------------------------------------------------------------------------------
@@ -330,6 +397,33 @@ async def test_price_options_refuses_a_bad_amount_naming_the_night(
             ).first()
             is None
         )
+
+
+async def test_price_options_will_not_empty_a_manual_price(
+    db: Database, config: LoadedConfig
+) -> None:
+    inbox = inbox_id(db, WORKED_VOUCHER)
+    row = row_of(db, inbox)
+    with db.write() as session:
+        session.add(
+            InboxPriceSettings(
+                hotel_id=row.hotel_id,
+                inbox_reservation_id=inbox,
+                manual_active=True,
+                manual_prices={row.check_in.isoformat(): "300.00"},
+            )
+        )
+    app = Host(lambda: PriceOptionsModal(db, None, inbox, config, "tester"))
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        night = app.screen.query_one(f"#night-{row.check_in:%Y%m%d}", Input)
+        assert night.value == "300.00"
+        assert app.screen.query_one("#price-manual-active").value is True  # type: ignore[attr-defined]
+        night.focus()
+        await pilot.press("end", *["backspace"] * 6, "enter")
+        await settle(pilot)
+        assert "cannot be emptied here" in error_text(app)
+    assert audit(db, "price.options") == []
 
 
 # -- internal approvers --------------------------------------------------------------------------
@@ -486,6 +580,21 @@ async def test_document_modal_shows_the_pdf_text_and_opens_it(
         await pilot.pause()
     assert opened.read_text().strip().endswith(".pdf")
     assert app.results == [None]
+
+
+async def test_document_modal_says_when_there_is_no_viewer(
+    db: Database, config: LoadedConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    doc = document_id(db, BA_VOUCHER)
+    app = Host(lambda: DocumentModal(db, None, config, doc))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        status = str(app.screen.query_one("#document-status", Static).render())
+    assert "no system viewer found" in status
+    assert "the file is " in status
 
 
 async def test_document_modal_says_when_the_file_is_missing(
