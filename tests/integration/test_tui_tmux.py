@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -63,6 +64,10 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "main")
 
+    def colours(self) -> str:
+        """The screen with its colour escape sequences."""
+        return self.tmux("capture-pane", "-p", "-e", "-t", "main")
+
     def wait_for(self, check: Callable[[str], bool], what: str) -> str:
         """Poll the screen until ``check`` holds (at most ``WAIT`` seconds)."""
         deadline = time.monotonic() + WAIT
@@ -105,6 +110,32 @@ class Terminal:
         )
         socket_dir = Path(self.env.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
         (socket_dir / self.socket).unlink(missing_ok=True)
+
+
+def _xterm_brightness(code: int) -> float:
+    """The brightness (0 dark to 1 light) of an xterm-256 colour."""
+    if code >= 232:  # the grey ramp
+        return (8 + (code - 232) * 10) / 255
+    if code >= 16:  # the 6×6×6 cube
+        r, g, b = ((code - 16) // 36, (code - 16) // 6 % 6, (code - 16) % 6)
+        levels = [0 if v == 0 else 55 + v * 40 for v in (r, g, b)]
+        return (0.299 * levels[0] + 0.587 * levels[1] + 0.114 * levels[2]) / 255
+    return 1.0 if code in (7, 15) else 0.0 if code in (0, 8) else 0.5
+
+
+def background(coloured: str) -> float:
+    """The brightness of the background colour set most often on the screen."""
+    found: Counter[float] = Counter()
+    for match in re.finditer(r"\x1b\[([0-9;]*)m", coloured):
+        params = match.group(1).split(";")
+        for index, param in enumerate(params[:-2]):
+            if param == "48" and params[index + 1] == "5":
+                found[_xterm_brightness(int(params[index + 2]))] += 1
+            elif param == "48" and params[index + 1] == "2" and index + 4 < len(params):
+                r, g, b = (int(v) for v in params[index + 2 : index + 5])
+                found[(0.299 * r + 0.587 * g + 0.114 * b) / 255] += 1
+    assert found, "the screen sets background colours"
+    return found.most_common(1)[0][0]
 
 
 def _quote(text: str) -> str:
@@ -194,3 +225,18 @@ def test_demo_no_tui_only_prints_the_summary(terminal: Terminal, tmp_path: Path)
     assert f"the dashboard: hotelops --db {path} tui" in " ".join(screen.split())
     assert "Pending (" not in screen  # no dashboard was opened
     assert is_demo_database(path)
+
+
+def test_tui_light_theme_and_ctrl_t_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    build_demo(path)
+    terminal.start(str(HOTELOPS), "--db", str(path), "tui", "--theme", "light")
+    terminal.wait_text(FIRST_GUEST, "Pending (")
+    assert background(terminal.colours()) > 0.7  # light: dark text on a light background
+    terminal.keys("C-t")
+    terminal.wait_for(lambda _text: background(terminal.colours()) < 0.3, "the dark theme")
+    terminal.keys("F2")
+    terminal.wait_text("Last scan", "NOVA")
+    assert background(terminal.colours()) < 0.3  # the scanner keeps the chosen theme
+    terminal.keys("q")
+    assert terminal.exit_status() == 0
