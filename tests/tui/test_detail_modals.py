@@ -360,7 +360,10 @@ async def test_price_options_saves_manual_prices_and_toggles(
         await pilot.press(*"250,50")
         skip = screen.query_one("#price-skip", SelectionList)
         codes = [skip.get_option_at_index(i).value for i in range(skip.option_count)]
-        assert codes, "the demo has auto promotions"
+        assert codes[0] == "EBD-03"  # the one that applied to this stay comes first
+        assert "applied" in str(skip.get_option_at_index(0).prompt)
+        summary = str(screen.query_one("#price-summary", Static).render())
+        assert "priced · contract TUI-GASP-26 · total 1,899.00 EUR" in summary
         skip.select(codes[0])
         await pilot.press("ctrl+s")
         await settle(pilot)

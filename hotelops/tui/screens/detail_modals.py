@@ -684,8 +684,10 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
                     priced, summary = None, str(exc)
                 if priced is not None:
                     summary = price_summary(priced)
+                applied: set[str] = set()
                 if priced is not None and priced.result is not None:
                     currency = priced.result.currency
+                    applied = {p.code for n in priced.result.nights for p in n.promotions}
                     for n in priced.result.nights:
                         if n.contract_price is not None:
                             contract_prices[n.night] = n.contract_price
@@ -704,7 +706,15 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
             discounts_active=settings.discounts_active if settings else True,
             skipped=list(settings.skipped) if settings else [],
             manual=list(settings.manual) if settings else [],
-            auto_promotions=[(p.code, p.description) for p in promotions if p.auto_apply],
+            # The ones that applied to this stay first, marked: those are the ones to skip.
+            auto_promotions=sorted(
+                (
+                    (p.code, f"{p.description}  · applied" if p.code in applied else p.description)
+                    for p in promotions
+                    if p.auto_apply
+                ),
+                key=lambda item: item[0] not in applied,
+            ),
             other_promotions=[(p.code, p.description) for p in promotions if not p.auto_apply],
             currency=currency,
             summary=summary,
