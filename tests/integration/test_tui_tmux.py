@@ -194,7 +194,7 @@ def test_tui_in_a_real_terminal(terminal: Terminal, tmp_path: Path) -> None:
     )
 
     terminal.keys("F2")
-    screen = terminal.wait_text("Operator", "Last scan", "NOVA", "operators · read")
+    screen = terminal.wait_text("Operator", "Last scan", "NOVA", "operators scanned")
     assert "timer off" in screen
 
     terminal.keys("Escape")
