@@ -262,6 +262,10 @@ async def test_sales_modal_saves_what_changed(db: Database) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
+        # Empty means the agency card's default, and the field says which that is.
+        assert screen.query_one("#sales-price-code", Select).prompt == (
+            "(agency default: TUI-GASP-26)"
+        )
         screen.query_one("#sales-price-code", Select).value = "TUI-POL-26"
         screen.query_one("#sales-source", Select).value = "PHONE"
         await pilot.pause()

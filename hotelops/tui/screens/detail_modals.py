@@ -50,7 +50,13 @@ from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import inbox_detail
 from hotelops.core.mailer import Mailer
 from hotelops.core.mapping import Candidate as MappingCandidate
-from hotelops.core.mapping import HotelCode, candidates_for, hotel_codes, set_mapping
+from hotelops.core.mapping import (
+    HotelCode,
+    MappingTable,
+    candidates_for,
+    hotel_codes,
+    set_mapping,
+)
 from hotelops.core.models import MappingKind
 from hotelops.core.money import format_money, to_decimal
 from hotelops.core.pricing.promotions import load_promotions
@@ -500,6 +506,14 @@ class SalesModal(HotelopsModal[bool | None]):
                 hotel = get_hotel(session, self.hotel_code)
                 row = inbox_detail(session, hotel.id or 0, self.inbox_id).reservation
                 options = sales_options(session, hotel.id or 0)
+                table = MappingTable.load(session, hotel.id or 0)
+                agency = table.resolve(row.operator_id, row).agency
+                card = table.agency_defaults(agency) if agency else None
+                defaults = {
+                    "#sales-price-code": card.price_code if card else "",
+                    "#sales-source": card.source if card else "",
+                    "#sales-segment": card.segment if card else "",
+                }
                 now = _SalesNow(
                     row.price_code,
                     row.source_code,
@@ -510,9 +524,9 @@ class SalesModal(HotelopsModal[bool | None]):
         except HotelopsError as exc:
             self._refuse_from_thread(str(exc))
             return
-        self.app.call_from_thread(self._show, options, now)
+        self.app.call_from_thread(self._show, options, now, defaults)
 
-    def _show(self, options: SalesOptions, now: _SalesNow) -> None:
+    def _show(self, options: SalesOptions, now: _SalesNow, defaults: dict[str, str]) -> None:
         self.current = now
         for widget_id, choices, value in (
             ("#sales-price-code", options.price_codes, now.price_code),
@@ -520,6 +534,8 @@ class SalesModal(HotelopsModal[bool | None]):
             ("#sales-segment", options.segments, now.segment_code),
         ):
             select = self.query_one(widget_id, Select)
+            default = defaults.get(widget_id, "")
+            select.prompt = f"(agency default: {default})" if default else "(none)"
             pairs = [(f"{c.code}  {c.name}".rstrip(), c.code) for c in choices]
             if value and value not in {c.code for c in choices}:
                 pairs.append((f"{value}  (not a code of the hotel)", value))
