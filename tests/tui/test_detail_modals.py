@@ -266,13 +266,14 @@ async def test_sales_modal_saves_what_changed(db: Database) -> None:
         assert screen.query_one("#sales-price-code", Select).prompt == (
             "(agency default: TUI-GASP-26)"
         )
-        screen.query_one("#sales-price-code", Select).value = "TUI-POL-26"
-        screen.query_one("#sales-source", Select).value = "PHONE"
+        # Keyboard only: the price code field has the focus; Enter opens it, typing finds.
+        await pilot.press("enter", *"TUI-POL", "enter")
         await pilot.pause()
-        screen.query_one("#sales-option-date", Input).focus()
-        await pilot.press(*"2026-06-01 18:30")
-        screen.query_one("#sales-hotel-note", Input).focus()
-        await pilot.press(*"sea view please")
+        assert screen.query_one("#sales-price-code", Select).value == "TUI-POL-26"
+        await pilot.press("tab", "enter", *"PHONE", "enter")
+        await pilot.pause()
+        assert screen.query_one("#sales-source", Select).value == "PHONE"
+        await pilot.press("tab", "tab", *"2026-06-01 18:30", "tab", *"sea view please")
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert app.results == [True]
