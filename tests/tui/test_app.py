@@ -6,13 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlmodel import func, select
 from textual.command import CommandPalette
 from textual.pilot import Pilot
+from textual.widgets import RichLog
 from typer.testing import CliRunner
 
 from hotelops.cli.app import app as cli_app
 from hotelops.core.db import open_database
-from hotelops.core.demo import build_demo, is_demo_database
+from hotelops.core.demo import build_demo, demo_config, demo_folders, is_demo_database
+from hotelops.core.models import InboxReservation
+from hotelops.core.scan.runner import ScanRequest
+from hotelops.core.scan.sources.folder import FolderSource
 from hotelops.tui.app import DARK_THEME, LIGHT_THEME, HotelopsApp
 from hotelops.tui.screens.detail import DetailScreen
 from hotelops.tui.screens.grid import ReviewGrid
@@ -146,3 +151,32 @@ def test_demo_in_a_pipe_prints_the_summary_and_opens_no_dashboard(tmp_path: Path
     again = CliRunner().invoke(cli_app, ["demo", "--no-tui", "--path", str(path)])
     assert again.exit_code == 0, again.output
     assert "demo database" in again.output
+
+
+@pytest.mark.anyio
+async def test_the_demo_dashboards_scanner_rescans_the_demo_folders(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    build_demo(path)
+    db = open_database(str(path))
+    with db.read() as session:
+        before = session.exec(select(func.count()).select_from(InboxReservation)).one()
+    request = ScanRequest(hotel_code="KIV", folders=demo_folders())
+    app = HotelopsApp(db, "KIV", config=demo_config(path), scan_request=request)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("f2")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ScannerScreen)
+        assert not screen.scanning
+        log = " ".join(strip.text.strip() for strip in screen.query_one(RichLog).lines)
+        files = len(FolderSource(demo_folders()).files())  # every one archived by the build
+        assert f"scan done: 0 read, 0 new, 0 changed, 0 errors, {files} already archived" in log
+    with db.read() as session:
+        assert session.exec(select(func.count()).select_from(InboxReservation)).one() == before
+    db.dispose()

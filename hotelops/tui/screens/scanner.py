@@ -336,4 +336,6 @@ class ScannerScreen(Screen[None]):
             summary += f", {report.skipped} already archived"
         if report.unmatched:
             summary += f", {report.unmatched} unmatched"
+        style = "yellow" if report.has_problems else "bold"
+        self.query_one(RichLog).write(Text(f"{_when(report.ended_at)} {summary}", style=style))
         self.notify(summary, severity="warning" if report.has_problems else "information")
