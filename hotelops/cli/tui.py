@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from hotelops.cli.common import state
+from hotelops.core.hotels import get_hotel
 
 
 class Theme(StrEnum):
@@ -29,9 +30,12 @@ def tui_command(
 
     app_state = state(ctx)
     db = app_state.database()
+    # A database without the hotel is refused here, with the fix, before the screen changes.
+    with db.read() as session:
+        code = get_hotel(session, app_state.hotel_code(hotel)).code
     run(
         db,
-        app_state.hotel_code(hotel),
+        code,
         config=app_state.config,
         user=app_state.user(),
         theme=theme.value,

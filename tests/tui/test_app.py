@@ -180,3 +180,13 @@ async def test_the_demo_dashboards_scanner_rescans_the_demo_folders(tmp_path: Pa
     with db.read() as session:
         assert session.exec(select(func.count()).select_from(InboxReservation)).one() == before
     db.dispose()
+
+
+def test_tui_refuses_a_database_without_the_hotel_before_it_starts(tmp_path: Path) -> None:
+    empty = CliRunner().invoke(cli_app, ["--db", str(tmp_path / "empty.db"), "tui"])
+    assert empty.exit_code == 2
+    assert "holds no hotel yet" in empty.output and "hotelops demo" in empty.output
+    build_demo(tmp_path / "demo.db")
+    wrong = CliRunner().invoke(cli_app, ["--db", str(tmp_path / "demo.db"), "tui", "--hotel", "XX"])
+    assert wrong.exit_code == 2
+    assert "no hotel with code 'XX' (hotels here: KIV)" in wrong.output
