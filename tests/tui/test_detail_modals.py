@@ -99,7 +99,11 @@ async def settle(pilot: Pilot[None]) -> None:
 
 
 def error_text(app: App[None]) -> str:
-    return str(app.screen.query_one(".modal-error", Static).render())
+    """The refusal the modal shows; it is on screen exactly when there is one."""
+    error = app.screen.query_one(".modal-error", Static)
+    text = str(error.render())
+    assert error.display == bool(text.strip())
+    return text
 
 
 def inbox_id(db: Database, voucher: str) -> int:
@@ -266,6 +270,7 @@ async def test_sales_modal_saves_what_changed(db: Database) -> None:
         assert screen.query_one("#sales-price-code", Select).prompt == (
             "(agency default: TUI-GASP-26)"
         )
+        assert error_text(app) == ""  # no refusal, no empty error line either
         # Keyboard only: the price code field has the focus; Enter opens it, typing finds.
         await pilot.press("enter", *"TUI-POL", "enter")
         await pilot.pause()

@@ -104,12 +104,14 @@ class HotelopsModal(ModalScreen[T], Generic[T]):
         margin-bottom: 1;
     }
     HotelopsModal .modal-error {
+        display: none;
         color: $error;
         text-style: bold;
         height: auto;
+        margin-bottom: 1;
     }
-    HotelopsModal .modal-error:empty {
-        display: none;
+    HotelopsModal .modal-error.-shown {
+        display: block;
     }
     HotelopsModal .modal-hint {
         color: $text-muted;
@@ -135,11 +137,15 @@ class HotelopsModal(ModalScreen[T], Generic[T]):
     def refuse(self, message: str) -> None:
         """Show a refusal in the modal (it stays open)."""
         self.busy = False
-        self.query_one(".modal-error", Static).update(message)
+        error = self.query_one(".modal-error", Static)
+        error.update(message)
+        error.set_class(bool(message), "-shown")
 
     def clear_error(self) -> None:
         """Hide the last refusal."""
-        self.query_one(".modal-error", Static).update("")
+        error = self.query_one(".modal-error", Static)
+        error.update("")
+        error.remove_class("-shown")
 
     def _refuse_from_thread(self, message: str) -> None:
         self.app.call_from_thread(self.refuse, message)
@@ -172,7 +178,7 @@ class MappingPicker(HotelopsModal[str | None]):
     DEFAULT_CSS = """
     MappingPicker #map-list {
         height: auto;
-        max-height: 16;
+        max-height: 12;
     }
     MappingPicker #map-occupancy {
         width: 48;
@@ -208,14 +214,17 @@ class MappingPicker(HotelopsModal[str | None]):
                 f"Map {self.operator_code} {label} {self.operator_value!r} to a hotel code",
                 classes="modal-title",
             )
+            yield Static("", classes="modal-error")
             yield Input(placeholder="filter codes (type to narrow)", id="map-filter")
             yield OptionList(id="map-list")
             if self.kind == MappingKind.ROOM_TYPE.value:
-                yield Input(placeholder="occupancy (optional: SGL, DBL, TRP)", id="map-occupancy")
-            yield Static("", classes="modal-error")
+                yield Input(
+                    placeholder="occupancy (optional: SGL, DBL, TRP)",
+                    id="map-occupancy",
+                    compact=True,
+                )
             yield Label(
-                "Enter saves the highlighted code (or the typed one when none matches) · ↑↓ move"
-                " · Tab next field · Esc cancel",
+                "Enter saves the highlighted code (or the typed one) · ↑↓ move · Esc cancel",
                 classes="modal-hint",
             )
         yield Footer()
@@ -376,8 +385,8 @@ class GuestLinkModal(HotelopsModal[int | None]):
                 f"#{self.inbox_id} guest {self.match.seq}: {self.match.name}{linked}",
                 classes="modal-title",
             )
-            yield DataTable(id="guest-candidates", cursor_type="row", zebra_stripes=True)
             yield Static("", classes="modal-error")
+            yield DataTable(id="guest-candidates", cursor_type="row", zebra_stripes=True)
             yield Label(
                 "Enter links the highlighted profile · ↑↓ move · Esc cancel", classes="modal-hint"
             )
@@ -477,6 +486,7 @@ class SalesModal(HotelopsModal[bool | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(f"Sales details of #{self.inbox_id}", classes="modal-title")
+            yield Static("", classes="modal-error")
             for label, widget in (
                 ("Price code", Select[str]([], id="sales-price-code", prompt="(agency default)")),
                 ("Source", Select[str]([], id="sales-source", prompt="(agency default)")),
@@ -490,7 +500,6 @@ class SalesModal(HotelopsModal[bool | None]):
                 with Horizontal(classes="sales-row"):
                     yield Label(label, classes="sales-label")
                     yield widget
-            yield Static("", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save (ctrl+s)", id="sales-save", variant="primary")
                 yield Button("Cancel (esc)", id="sales-cancel")
@@ -659,6 +668,7 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(f"Price options of #{self.inbox_id}", classes="modal-title")
+            yield Static("", classes="modal-error")
             yield Static("", id="price-summary", classes="modal-hint")
             with VerticalScroll(id="price-scroll"):
                 yield Checkbox("Manual price active", id="price-manual-active", compact=True)
@@ -671,7 +681,6 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
                 yield SelectionList[str](id="price-skip")
                 yield Label("Use these manual promotions (space toggles)", classes="modal-hint")
                 yield SelectionList[str](id="price-use")
-            yield Static("", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save (ctrl+s)", id="price-save", variant="primary")
                 yield Button("Cancel (esc)", id="price-cancel")
@@ -899,10 +908,10 @@ class ApproversModal(HotelopsModal[bool | None]):
                 f"{internal_approval.MAX_APPROVERS} approvers",
                 classes="modal-title",
             )
+            yield Static("", classes="modal-error")
             yield SelectionList[str](id="approvers-list")
             yield Input(placeholder="note for the approvers", id="approvers-note")
             yield Static("", id="approvers-status")
-            yield Static("", classes="modal-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Send (ctrl+s)", id="approvers-send", variant="primary")
                 yield Button("Cancel (esc)", id="approvers-cancel")
@@ -1023,8 +1032,8 @@ class DuplicatesModal(HotelopsModal[tuple[str, int | None] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(f"Possible reservations: {len(self.duplicates)}", classes="modal-title")
-            yield DataTable(id="duplicates-table", cursor_type="row", zebra_stripes=True)
             yield Static("", classes="modal-error")
+            yield DataTable(id="duplicates-table", cursor_type="row", zebra_stripes=True)
             yield Label(
                 "l / Enter link to the highlighted one · n new booking · Esc cancel",
                 classes="modal-hint",
@@ -1153,6 +1162,7 @@ class DocumentModal(HotelopsModal[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(f"Document #{self.document_id}", id="document-title", classes="modal-title")
+            yield Static("", classes="modal-error")
             with VerticalScroll(id="document-scroll"):
                 yield Static("loading…", id="document-text")
             yield Static(
@@ -1160,7 +1170,6 @@ class DocumentModal(HotelopsModal[None]):
                 id="document-status",
                 classes="modal-hint",
             )
-            yield Static("", classes="modal-error")
         yield Footer()
 
     def on_mount(self) -> None:
