@@ -464,10 +464,10 @@ class SalesModal(HotelopsModal[bool | None]):
     DEFAULT_CSS = """
     SalesModal .sales-row {
         height: auto;
+        margin-bottom: 1;
     }
     SalesModal .sales-label {
         width: 14;
-        padding-top: 1;
     }
     SalesModal Select, SalesModal Input {
         width: 1fr;
@@ -488,14 +488,21 @@ class SalesModal(HotelopsModal[bool | None]):
             yield Label(f"Sales details of #{self.inbox_id}", classes="modal-title")
             yield Static("", classes="modal-error")
             for label, widget in (
-                ("Price code", Select[str]([], id="sales-price-code", prompt="(agency default)")),
-                ("Source", Select[str]([], id="sales-source", prompt="(agency default)")),
-                ("Segment", Select[str]([], id="sales-segment", prompt="(agency default)")),
+                ("Price code", Select[str]([], id="sales-price-code", compact=True)),
+                ("Source", Select[str]([], id="sales-source", compact=True)),
+                ("Segment", Select[str]([], id="sales-segment", compact=True)),
                 (
                     "Option date",
-                    Input(placeholder="YYYY-MM-DD or YYYY-MM-DD HH:MM", id="sales-option-date"),
+                    Input(
+                        placeholder="YYYY-MM-DD or YYYY-MM-DD HH:MM (hotel time)",
+                        id="sales-option-date",
+                        compact=True,
+                    ),
                 ),
-                ("Hotel note", Input(placeholder="note for the hotel", id="sales-hotel-note")),
+                (
+                    "Hotel note",
+                    Input(placeholder="note for the hotel", id="sales-hotel-note", compact=True),
+                ),
             ):
                 with Horizontal(classes="sales-row"):
                     yield Label(label, classes="sales-label")
