@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from anyio import to_thread
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, RichLog, Static
@@ -18,7 +19,7 @@ from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo, fixtures_dir
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import operator_counts
-from hotelops.core.scan.runner import ScanRequest, last_runs
+from hotelops.core.scan.runner import ScanRequest, last_runs, run_scan
 from hotelops.tui.screens.scanner import TOTAL_KEY, ScannerScreen
 
 pytestmark = pytest.mark.anyio
@@ -191,3 +192,32 @@ async def test_the_timer_scans_when_the_countdown_runs_out(
         screen = await settle(pilot)
         assert int(cell(screen, "WEBB", "new")) >= 1
         assert "next scan in 600s" in status(screen)
+
+
+async def test_a_scan_made_elsewhere_shows_up_while_the_screen_is_open(
+    db: Database, config: LoadedConfig, new_mail_folder: Path, tmp_path: Path
+) -> None:
+    app = ScannerApp(ScannerScreen(db, None, config, live=0.2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        assert cell(screen, "WEBB", "total") == "2"
+        before = len(log_lines(screen))
+        # another connection scans, as `hotelops scan --watch` in another process would
+        other = open_database(sqlite_url(tmp_path / "demo.db"))
+        try:
+            await to_thread.run_sync(
+                lambda: run_scan(other, config, ScanRequest(folders=[new_mail_folder]))
+            )
+        finally:
+            other.dispose()
+        for _ in range(20):
+            await pilot.pause(0.1)
+            if cell(screen, "WEBB", "total") == "1":
+                break
+        screen = await settle(pilot)
+        assert cell(screen, "WEBB", "total") == "1"  # the new run's figures
+        assert int(cell(screen, "WEBB", "new")) == 1
+        new_lines = log_lines(screen)[before:]
+        assert any("93817299" in line for line in new_lines), new_lines
+        # each line once, though the screen reread the log several times meanwhile
+        assert sum("new 93817299" in line for line in log_lines(screen)) == 1

@@ -28,6 +28,9 @@ from hotelops.core.models import ScanLogLine, ScanRun
 from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
 
 LOG_LIMIT = 200
+#: How often the screen rereads the figures and the log, so that scans made elsewhere (``hotelops
+#: scan --watch``, cron, a colleague's dashboard) show up while it is open.
+LIVE_SECONDS = 5.0
 TOTAL_KEY = "__total__"
 UNMATCHED_KEY = "__unmatched__"
 COLUMNS = (
@@ -94,6 +97,7 @@ class ScannerScreen(Screen[None]):
         *,
         request: ScanRequest | None = None,
         interval: int | None = None,
+        live: float = LIVE_SECONDS,
     ) -> None:
         super().__init__()
         self.db = db
@@ -111,7 +115,9 @@ class ScannerScreen(Screen[None]):
         self.totals = (0, 0, 0, 0, 0)  # total, new, changed, unchanged, errors
         self.operator_count = 0
         self.operator_total = 0
+        self.live = live
         self._ticker: Timer | None = None
+        self._table_key: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -126,8 +132,14 @@ class ScannerScreen(Screen[None]):
         for label, key in COLUMNS:
             table.add_column(label, key=key)
         self._ticker = self.set_interval(1, self._tick, pause=True)
+        if self.live > 0:
+            self.set_interval(self.live, self._live_refresh)
         self._show_status()
         self.load()
+
+    def _live_refresh(self) -> None:
+        if not self.scanning:
+            self.load()
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -171,7 +183,14 @@ class ScannerScreen(Screen[None]):
         self._show_status()
 
     def _fill_table(self, runs: Sequence[ScanRun], operators: Sequence[OperatorCount]) -> None:
-        """One row per scanned operator, then the hotel's operators never scanned, then TOTAL."""
+        """One row per scanned operator, then the hotel's operators never scanned, then TOTAL.
+
+        Unchanged figures leave the table alone (the cursor stays where the user put it).
+        """
+        key = (tuple(run.id for run in runs), tuple(op.code for op in operators))
+        if key == self._table_key:
+            return
+        self._table_key = key
         table = self.query_one(DataTable)
         table.clear()
         totals = [0, 0, 0, 0, 0]
@@ -231,8 +250,10 @@ class ScannerScreen(Screen[None]):
     def _append_log(self, lines: Sequence[ScanLogLine]) -> None:
         log = self.query_one(RichLog)
         for line in lines:
+            if (line.id or 0) <= self.last_log_id:
+                continue  # two reads overlapped: shown already
             log.write(log_text(line))
-            self.last_log_id = max(self.last_log_id, line.id or 0)
+            self.last_log_id = line.id or 0
 
     def _failed(self, message: str) -> None:
         self.query_one(RichLog).write(Text(message, style="bold red"))
