@@ -18,6 +18,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Button,
@@ -46,6 +47,7 @@ from hotelops.core.config import LoadedConfig
 from hotelops.core.db import Database
 from hotelops.core.errors import HotelopsError
 from hotelops.core.guests import GuestMatch, match_guests
+from hotelops.core.history import voucher_document
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxDetail, inbox_detail
 from hotelops.core.internal_approval import ApprovalStatus
@@ -56,6 +58,7 @@ from hotelops.core.money import format_money
 from hotelops.core.pricing.engine import PriceOptions
 from hotelops.core.pricing.service import InboxPrice, price_inbox
 from hotelops.tui.screens import detail_modals as modals
+from hotelops.tui.screens import detail_tools as tools
 
 STATUS_STYLE = {"pending": "bold yellow", "approved": "bold green", "rejected": "bold red"}
 CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
@@ -99,13 +102,14 @@ ACTIONS = (
     ("btn-approval", "internal_approval"),
     ("btn-duplicates", "duplicates"),
     ("btn-stop-sale", "toggle_stop_sale"),
+    ("btn-overbook", "toggle_overbooking"),
     ("btn-reject", "reject"),
     ("btn-confirm", "confirm_only"),
     ("btn-save", "save_only"),
     ("btn-confirm-save", "confirm_and_save"),
 )
-#: From this width on the action bar spells its labels out.
-WIDE = 130
+#: From this width on the action bar spells its labels out (its longest labels fit in 150).
+WIDE = 150
 
 
 @dataclass
@@ -122,6 +126,14 @@ class DetailData:
     duplicates: list[Duplicate] = field(default_factory=list)
     approval: ApprovalStatus | None = None
     stop_sale: bool = False  # a stop sale closes some night of this stay
+
+
+class BarButton(Button):
+    """An action-bar button as wide as its label (the bar's margin keeps them apart)."""
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        """The label's width, without the two cells a Button pads it with."""
+        return max(super().get_content_width(container, viewport) - 2, 1)
 
 
 class RejectReason(ModalScreen[str | None]):
@@ -191,7 +203,7 @@ class DetailScreen(Screen[None]):
     DetailScreen #action-bar Button {
         min-width: 0;
         height: 1;
-        margin: 0;
+        margin: 0 1 0 0;
         border: none;
     }
     DetailScreen #prices-options {
@@ -218,6 +230,12 @@ class DetailScreen(Screen[None]):
         Binding("l", "link_guest", "Link guest"),
         Binding("p", "price_options", "Price options"),
         Binding("c", "recalculate", "Recalculate"),
+        Binding("b", "toggle_overbooking", "Allow overbooking"),
+        Binding("f", "forecast", "Forecast"),
+        Binding("y", "print", "Print"),
+        Binding("u", "voucher", "Voucher"),
+        Binding("h", "history", "Operator history"),
+        Binding("g", "open_reservation", "Open reservation"),
         Binding("r", "reload", "Reload", show=False),
     ]
 
@@ -267,7 +285,7 @@ class DetailScreen(Screen[None]):
         yield Static("", id="detail-message")
         with Horizontal(id="action-bar"):
             for button_id, _action in ACTIONS:
-                yield Button("", id=button_id, compact=True)
+                yield BarButton("", id=button_id, compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -459,6 +477,9 @@ class DetailScreen(Screen[None]):
             if self.overrides.ignore_stop_sale
             else ("error" if data and data.stop_sale else "default")
         )
+        self.query_one("#btn-overbook", Button).variant = (
+            "warning" if self.overrides.allow_overbooking else "default"
+        )
         self.query_one("#btn-reject", Button).variant = "error"
         self.query_one("#btn-confirm-save", Button).variant = "success"
 
@@ -469,12 +490,12 @@ class DetailScreen(Screen[None]):
 
     # -- the action bar -------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = dict(ACTIONS)
         action = actions.get(event.button.id or "")
         if action is not None:
             event.stop()
-            self.run_action(action)
+            await self.run_action(action)
 
     def action_toggle_stop_sale(self) -> None:
         """Ignore a stop sale on the next confirm or save (or stop ignoring it); logged."""
@@ -603,6 +624,10 @@ class DetailScreen(Screen[None]):
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "guests-table":
+            event.stop()
+            self.action_link_guest()  # Enter on a guest, as `l`
+            return
         if event.data_table.id != "documents-table" or self.data is None:
             return
         event.stop()
@@ -610,6 +635,59 @@ class DetailScreen(Screen[None]):
         self.app.push_screen(
             modals.DocumentModal(self.db, self.data.hotel.code, self.config, document_id)
         )
+
+    # -- the tools (Rezervasyon İşlem Araçları) ---------------------------------------------
+
+    def action_toggle_overbooking(self) -> None:
+        """Allow overbooking on the next save (or stop allowing it); logged with the decision."""
+        self.overrides = replace(
+            self.overrides, allow_overbooking=not self.overrides.allow_overbooking
+        )
+        if self.overrides.allow_overbooking:
+            self._message("overbooking will be allowed on the next save (logged); f: forecast")
+        else:
+            self._message("overbooking is refused again")
+        self._show_bar()
+
+    def action_forecast(self) -> None:
+        """Rooms, sold, left and hotel occupancy for each night of the stay."""
+        self.app.push_screen(tools.ForecastModal(self.db, self.hotel_code, self.inbox_id))
+
+    def action_print(self) -> None:
+        """The confirmation form (Yazdır), with ctrl+s to save it as HTML."""
+        self.app.push_screen(tools.PrintModal(self.db, self.hotel_code, self.inbox_id))
+
+    def action_voucher(self) -> None:
+        """Open the operator's voucher document (the PDF first) of this reservation."""
+        data = self._ready()
+        if data is None:
+            return
+        document = voucher_document(data.detail.documents)
+        if document is None or document.id is None:
+            self.notify("the operator sent no voucher document with this reservation")
+            return
+        self.app.push_screen(
+            modals.DocumentModal(self.db, data.hotel.code, self.config, document.id)
+        )
+
+    def action_history(self) -> None:
+        """The operator's history: this voucher's versions and its latest reservations."""
+
+        def chosen(inbox_id: int | None) -> None:
+            if inbox_id is None:
+                return
+            if inbox_id == self.inbox_id:
+                self.notify(f"#{inbox_id} is the reservation open here")
+                return
+            self.app.push_screen(
+                DetailScreen(self.db, self.hotel_code, inbox_id, self.config, self.user)
+            )
+
+        self.app.push_screen(tools.HistoryModal(self.db, self.hotel_code, self.inbox_id), chosen)
+
+    def action_open_reservation(self) -> None:
+        """The hotel reservation this one was saved as (Rezervasyonu Aç), if it is in the books."""
+        self.app.push_screen(tools.ReservationCardModal(self.db, self.hotel_code, self.inbox_id))
 
     def _reload_if(self, result: object) -> None:
         if result is not None and result is not False:
@@ -774,7 +852,7 @@ def bar_labels(
     elif approval.status == "started":
         voted = sum(1 for v in approval.votes if v.vote)
         votes = f"{voted}/{len(approval.votes)}"
-        approval_label = f"Internal approval {votes}" if wide else f"Approval {votes}"
+        approval_label = f"Internal approval {votes}" if wide else f"Appr {votes}"
     elif approval.status == "approved":
         approval_label = "Internal approval: approved" if wide else "Approved"
     else:
@@ -788,10 +866,15 @@ def bar_labels(
         stop = "Ignore stop sale: ON" if wide else "Ignore stop"
     else:
         stop = "Ignore stop sale" if wide else "Stop sale"
+    if overrides.allow_overbooking:
+        overbook = "Allow overbooking: ON" if wide else "Overbook ✓"
+    else:
+        overbook = "Allow overbooking" if wide else "Overbook"
     return {
         "btn-approval": approval_label,
         "btn-duplicates": dup,
         "btn-stop-sale": stop,
+        "btn-overbook": overbook,
         "btn-reject": "Reject",
         "btn-confirm": "Confirm to operator" if wide else "Confirm",
         "btn-save": "Save",
