@@ -100,7 +100,11 @@ class HotelopsApp(App[None]):
     # --- command palette ----------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The palette (ctrl+p): the shell's commands, then the keys of the current screen."""
+        """The palette (ctrl+p): the shell's commands, then the keys of the current screen.
+
+        A screen's keys are offered by their footer names, including the ones the footer has
+        no room for (the grid's tabs 1-4, content, sort order ...).
+        """
         yield SystemCommand(
             "Review grid", "Back to the review grid (Escape from a screen)", self.action_review_grid
         )
@@ -118,7 +122,7 @@ class HotelopsApp(App[None]):
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.show or not binding.description or active.node is self:
+            if not binding.description or active.node is self:
                 continue
             if binding.action in shell or binding.description in seen or not active.enabled:
                 continue

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import func, select
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import RichLog
+from textual.widgets import RichLog, Tabs
 from typer.testing import CliRunner
 
 from hotelops.cli.app import app as cli_app
@@ -84,6 +84,9 @@ async def test_the_palette_offers_the_shell_and_screen_commands(tmp_path: Path) 
         for title in ("Scanner status", "Review grid", "Toggle light/dark theme", "Quit"):
             assert title in titles
         assert "Search" in titles  # the grid's own keys, named as in the footer
+        assert "All" in titles  # and those the footer has no room for (the tabs, 1-4)
+        await open_palette_and_run(pilot, "All")
+        assert app.screen.query_one("#status-tabs", Tabs).active == "all"
         await open_palette_and_run(pilot, "scanner status")
         assert isinstance(app.screen, ScannerScreen)
         assert "Scan now" in palette_titles(app)
