@@ -352,6 +352,10 @@ def set_command(
         list[str] | None,
         typer.Option("--night", help="DATE=AMOUNT, a manual nightly price (repeatable)."),
     ] = None,
+    clear_night: Annotated[
+        list[str] | None,
+        typer.Option("--clear-night", help="DATE: remove that night's manual price (repeatable)."),
+    ] = None,
     discounts: Annotated[
         bool | None, typer.Option("--discounts/--no-discounts", help="Discounts active.")
     ] = None,
@@ -372,6 +376,7 @@ def set_command(
             prices[parsed_day or date.min] = to_decimal(amount.strip(), what="--night amount")
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--night") from None
+    cleared = [parse_date(day.strip(), "--clear-night") or date.min for day in clear_night or []]
     app_state = state(ctx)
     db = app_state.database()
     with db.read() as session:
@@ -383,6 +388,7 @@ def set_command(
         user=app_state.user(),
         manual_active=manual,
         manual_prices=prices or None,
+        clear_nights=cleared or None,
         discounts_active=discounts,
         skip=skip,
         unskip=unskip,

@@ -12,6 +12,7 @@ from html import escape
 from hotelops.core.inbox import InboxDetail
 from hotelops.core.models import Hotel
 from hotelops.core.money import format_money
+from hotelops.core.sales import option_date_text
 
 TITLE = "Reservation confirmation"
 STATUS_TEXT = {"pending": "pending", "approved": "confirmed", "rejected": "rejected"}
@@ -33,7 +34,8 @@ def _fields(detail: InboxDetail, hotel: Hotel) -> list[tuple[str, list[tuple[str
         ("Content", str(r.content)),
         ("Version", str(r.version)),
         ("Sale date", f"{r.sale_date:%d.%m.%Y}" if r.sale_date else ""),
-        ("Option date", f"{r.option_date:%d.%m.%Y %H:%M}" if r.option_date else ""),
+        # In the hotel's time zone, as the office typed it (stored in UTC).
+        ("Option date", option_date_text(r.option_date, hotel.timezone)),
     ]
     stay = [
         ("Check-in", f"{r.check_in:%d.%m.%Y}"),

@@ -113,3 +113,22 @@ def test_price_set_then_show(demo: str, tmp_path: Path) -> None:
     assert data["status"] == "differs"  # the operator sent 1,899.00
     assert run("--db", demo, "price", "set", str(rid), "--discounts").exit_code == 0
     assert json.loads(run("--db", demo, "price", str(rid), "--json").stdout)["status"] == "priced"
+
+
+def test_price_set_clear_night_goes_back_to_the_contract(demo: str) -> None:
+    rid = worked_example_id(demo)
+    # 29.08 and 30.08 are 330.00 contract nights less 10% early booking (297.00 each).
+    set_both = run(
+        "--db", demo, "price", "set", str(rid), "--manual",
+        "--night", "2026-08-29=250", "--night", "2026-08-30=260",
+    )  # fmt: skip
+    assert set_both.exit_code == 0, set_both.output
+    cleared = run("--db", demo, "price", "set", str(rid), "--clear-night", "2026-08-29")
+    assert cleared.exit_code == 0, cleared.output
+    data = json.loads(run("--db", demo, "price", str(rid), "--json").stdout)
+    assert data["options"]["manual_prices"] == {"2026-08-30": "260"}
+    both = run(
+        "--db", demo, "price", "set", str(rid),
+        "--night", "2026-08-31=100", "--clear-night", "2026-08-31",
+    )  # fmt: skip
+    assert both.exit_code == 2 and "both priced and cleared" in both.output

@@ -69,3 +69,14 @@ def test_html_escapes_every_value(form: tuple[InboxDetail, Hotel]) -> None:
     assert "late arrival &amp; &quot;sea view&quot; &lt;b&gt;" in html
     text = render_text(detail, hotel)
     assert "<script>alert('x')</script>" in text  # text is text: shown as sent
+
+
+def test_option_date_is_printed_in_the_hotels_time_zone(form: tuple[InboxDetail, Hotel]) -> None:
+    from datetime import UTC, datetime
+
+    detail, hotel = form
+    # 2026-08-01 21:30 UTC is 2026-08-02 00:30 in Istanbul (UTC+3): the form shows the local day.
+    detail.reservation.option_date = datetime(2026, 8, 1, 21, 30, tzinfo=UTC)
+    assert hotel.timezone == "Europe/Istanbul"
+    text = render_text(detail, hotel)
+    assert re.search(r"^Option date +2026-08-02 00:30$", text, flags=re.M)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -412,7 +412,41 @@ async def test_price_options_refuses_a_bad_amount_naming_the_night(
         )
 
 
-async def test_price_options_will_not_empty_a_manual_price(
+async def test_price_options_emptying_a_night_clears_its_manual_price(
+    db: Database, config: LoadedConfig
+) -> None:
+    inbox = inbox_id(db, WORKED_VOUCHER)
+    row = row_of(db, inbox)
+    second = row.check_in + timedelta(days=1)
+    with db.write() as session:
+        session.add(
+            InboxPriceSettings(
+                hotel_id=row.hotel_id,
+                inbox_reservation_id=inbox,
+                manual_active=True,
+                manual_prices={row.check_in.isoformat(): "300.00", second.isoformat(): "310.00"},
+            )
+        )
+    app = Host(lambda: PriceOptionsModal(db, None, inbox, config, "tester"))
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        night = app.screen.query_one(f"#night-{row.check_in:%Y%m%d}", Input)
+        assert night.value == "300.00"
+        assert app.screen.query_one("#price-manual-active").value is True  # type: ignore[attr-defined]
+        night.focus()
+        await pilot.press("end", *["backspace"] * 6, "enter")
+        await settle(pilot)
+        assert app.results == [True]
+    with db.read() as session:
+        saved = session.exec(
+            select(InboxPriceSettings).where(InboxPriceSettings.inbox_reservation_id == inbox)
+        ).one()
+        # The emptied night is back on the contract; the other keeps its manual price.
+        assert saved.manual_prices == {second.isoformat(): "310.00"}
+    assert len(audit(db, "price.options")) == 1
+
+
+async def test_price_options_refuses_manual_on_with_every_night_emptied(
     db: Database, config: LoadedConfig
 ) -> None:
     inbox = inbox_id(db, WORKED_VOUCHER)
@@ -430,12 +464,11 @@ async def test_price_options_will_not_empty_a_manual_price(
     async with app.run_test(size=(120, 50)) as pilot:
         await settle(pilot)
         night = app.screen.query_one(f"#night-{row.check_in:%Y%m%d}", Input)
-        assert night.value == "300.00"
-        assert app.screen.query_one("#price-manual-active").value is True  # type: ignore[attr-defined]
         night.focus()
         await pilot.press("end", *["backspace"] * 6, "enter")
         await settle(pilot)
-        assert "cannot be emptied here" in error_text(app)
+        assert isinstance(app.screen, PriceOptionsModal)
+        assert "manual price is on but no night has a price" in error_text(app)
     assert audit(db, "price.options") == []
 
 

@@ -406,13 +406,18 @@ def set_price_options(
     user: str,
     manual_active: bool | None = None,
     manual_prices: dict[date, Decimal] | None = None,
+    clear_nights: list[date] | None = None,
     discounts_active: bool | None = None,
     skip: list[str] | None = None,
     unskip: list[str] | None = None,
     use: list[str] | None = None,
     unuse: list[str] | None = None,
 ) -> InboxPriceSettings:
-    """Change what the office set for pricing one reservation; stored and audited."""
+    """Change what the office set for pricing one reservation; stored and audited.
+
+    ``manual_prices`` adds or replaces nightly manual prices; ``clear_nights`` removes them
+    (those nights fall back to the contract while manual price stays on).
+    """
     with db.write() as session:
         row = session.get(InboxReservation, inbox_id)
         if row is None or row.hotel_id != hotel.id:
@@ -434,6 +439,16 @@ def set_price_options(
             merged = dict(settings.manual_prices)
             merged.update({n.isoformat(): str(a) for n, a in manual_prices.items()})
             settings.manual_prices = merged
+        if clear_nights:
+            overlap = set(clear_nights) & set(manual_prices or {})
+            if overlap:
+                raise InputError(
+                    f"{min(overlap)}: a night cannot be both priced and cleared in one change"
+                )
+            remaining = dict(settings.manual_prices)
+            for night in clear_nights:
+                remaining.pop(night.isoformat(), None)
+            settings.manual_prices = remaining
         if discounts_active is not None:
             settings.discounts_active = discounts_active
         settings.skipped = _edit(settings.skipped, skip, unskip)

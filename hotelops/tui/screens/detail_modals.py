@@ -76,9 +76,9 @@ T = TypeVar("T")
 #: GuestFlags.colour -> row style (the seed's colours, as on the detail screen's guests tab).
 FLAG_STYLE = {
     "problem": "bold red",
-    "gray_list": "grey50",
+    "gray_list": "black on grey70",
     "vip": "bold magenta",
-    "repeat": "cyan",
+    "repeat": "yellow",
 }
 
 
@@ -812,15 +812,12 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
             self.notify("still loading", severity="warning")
             return
         prices: dict[date, Decimal] = {}
+        cleared: list[date] = []
         for night in now.nights:
             text = self.query_one(f"#night-{night:%Y%m%d}", Input).value.strip()
             if not text:
                 if night in now.manual_prices:
-                    self.refuse(
-                        f"night {night:%d.%m.%Y}: a manual price cannot be emptied here; enter "
-                        "an amount, or turn manual price off"
-                    )
-                    return
+                    cleared.append(night)  # emptied: back to the contract for that night
                 continue
             try:
                 amount = to_decimal(text, what=f"night {night:%d.%m.%Y}")
@@ -833,7 +830,8 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
             if now.manual_prices.get(night) != amount:
                 prices[night] = amount
         manual_active = self.query_one("#price-manual-active", Checkbox).value
-        if manual_active and not prices and not now.manual_prices:
+        left = set(now.manual_prices) - set(cleared)
+        if manual_active and not prices and not left:
             self.refuse("manual price is on but no night has a price: enter at least one night")
             return
         skip_now = set(self.query_one("#price-skip", SelectionList).selected)
@@ -841,6 +839,7 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
         change: dict[str, Any] = {
             "manual_active": manual_active,
             "manual_prices": prices or None,
+            "clear_nights": cleared or None,
             "discounts_active": self.query_one("#price-discounts-active", Checkbox).value,
             "skip": sorted(skip_now - set(now.skipped)),
             "unskip": sorted(set(now.skipped) - skip_now),
