@@ -1,0 +1,82 @@
+"""Snapshots (pytest-textual-snapshot) of the grid, the detail screen and the scanner screen.
+
+The demo is built with a fixed clock (``build_demo(now=...)``): reception times, scan runs and
+scan-log lines then come out the same in every run. Times are shown in the local zone, so the
+zone is fixed to UTC too; the scanner's timer is off (no countdown) and the header has no clock.
+A reviewer regenerates the pictures on purpose: ``pytest tests/tui/test_snapshots.py
+--snapshot-update``, then looks at each SVG before committing it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from hotelops.core.db import Database, open_database, sqlite_url
+from hotelops.core.demo import build_demo
+from hotelops.tui.app import HotelopsApp
+
+SIZE = (120, 36)
+DEMO_NOW = datetime(2026, 5, 11, 9, 30, tzinfo=UTC)
+
+Compare = Callable[..., bool]
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """The demo hotel as of ``DEMO_NOW``, shown in UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    path = tmp_path / "demo.db"
+    build_demo(path, now=DEMO_NOW)
+    db = open_database(sqlite_url(path))
+    yield db
+    db.dispose()
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Until no worker runs (one worker may start another) and the screen has repainted."""
+    await pilot.pause()
+    for _ in range(20):
+        if not any(w.is_running for w in pilot.app.workers):
+            break
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    await pilot.pause()
+
+
+def after(*keys: str) -> Callable[[Pilot[None]], object]:
+    """A ``run_before`` that waits for the grid, presses ``keys``, and waits again."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+def test_grid_snapshot(snap_compare: Compare, demo_db: Database) -> None:
+    assert snap_compare(HotelopsApp(demo_db, "KIV"), terminal_size=SIZE, run_before=after())
+
+
+def test_detail_snapshot(snap_compare: Compare, demo_db: Database) -> None:
+    app = HotelopsApp(demo_db, "KIV", user="office")
+    assert snap_compare(app, terminal_size=SIZE, run_before=after("enter"))
+
+
+def test_scanner_snapshot(snap_compare: Compare, demo_db: Database) -> None:
+    assert snap_compare(HotelopsApp(demo_db, "KIV"), terminal_size=SIZE, run_before=after("f2"))
+
+
+def test_light_theme_grid_snapshot(snap_compare: Compare, demo_db: Database) -> None:
+    app = HotelopsApp(demo_db, "KIV", theme="light")
+    assert snap_compare(app, terminal_size=SIZE, run_before=after())
