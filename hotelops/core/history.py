@@ -290,6 +290,16 @@ class HotelReservationCard:
         """The stay's price: the sum of its nights."""
         return sum((n.price for n in self.nights), Decimal(0))
 
+    @property
+    def total_contract(self) -> Decimal:
+        """The stay's contract price before discounts."""
+        return sum((n.contract_price for n in self.nights), Decimal(0))
+
+    @property
+    def total_discount(self) -> Decimal:
+        """The discounts given on the stay."""
+        return sum((n.discount for n in self.nights), Decimal(0))
+
 
 def _code(session: Session, table: Any, record_id: int | None) -> str:
     if record_id is None:

@@ -129,7 +129,12 @@ class DetailData:
 
 
 class BarButton(Button):
-    """An action-bar button as wide as its label (the bar's margin keeps them apart)."""
+    """An action-bar button as wide as its label (no line padding; the bar's margin keeps them
+    apart), so that the eight buttons fit an 80-column terminal."""
+
+    def on_mount(self) -> None:
+        # Textual's CSS refuses ``line-pad: 0``; the inline style takes it.
+        self.styles.line_pad = 0
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """The label's width, without the two cells a Button pads it with."""

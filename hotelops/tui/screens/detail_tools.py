@@ -513,8 +513,8 @@ class ReservationCardModal(HotelopsModal[None]):
             )
         nights.add_row(
             Text("Total", style="bold"),
-            "",
-            "",
+            Text(format_money(card.total_contract), style="bold"),
+            Text(format_money(card.total_discount), style="bold"),
             Text(format_money(card.total), style="bold"),
             card.currency,
             key="total",
