@@ -15,6 +15,7 @@ from textual.widgets._footer import FooterKey
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
 from hotelops.tui.app import DARK_THEME, LIGHT_THEME, HotelopsApp
+from hotelops.tui.screens.detail import DetailScreen
 from hotelops.tui.screens.grid import PageTable, ReviewGrid
 from hotelops.tui.screens.scanner import ScannerScreen
 
@@ -168,3 +169,24 @@ async def test_a_wide_terminal_shows_more_of_the_grid(db: Database) -> None:
         assert app.screen.query_one("#search").region.height == 3  # the full search box
         keys = visible_footer_keys(pilot)
         assert {"Open", "Search", "Quit", "Scanner", "Theme"} <= keys, keys
+
+
+@pytest.mark.parametrize("theme", [DARK_THEME, LIGHT_THEME])
+async def test_detail_at_80x24_shows_its_header_tabs_and_actions(db: Database, theme: str) -> None:
+    app = HotelopsApp(db, "KIV", theme=theme)
+    async with app.run_test(size=SMALL) as pilot:
+        await idle(pilot)
+        table = app.screen.query_one(PageTable)
+        voucher = str(table.get_row_at(0)[table.get_column_index("voucher")])
+        await pilot.press("enter")
+        await idle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        header = screen.query_one("#detail-header")
+        assert on_screen(header, pilot)
+        assert f"voucher {voucher}" in str(header.render())
+        tabs = screen.query_one("#detail-tabs")
+        actions = screen.query_one("#action-bar")
+        assert on_screen(tabs, pilot) and tabs.region.height >= 5
+        assert on_screen(actions, pilot)
+        assert {"Back", "Confirm+save", "palette"} <= visible_footer_keys(pilot)
