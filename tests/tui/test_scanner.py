@@ -18,7 +18,7 @@ from hotelops.core.config import LoadedConfig, ScanSettings, Settings
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo, fixtures_dir
 from hotelops.core.hotels import get_hotel
-from hotelops.core.inbox import operator_counts
+from hotelops.core.inbox import OperatorCount, operator_counts
 from hotelops.core.scan.runner import ScanRequest, last_runs, run_scan
 from hotelops.tui.screens.scanner import TOTAL_KEY, ScannerScreen
 
@@ -92,6 +92,11 @@ def status(screen: ScannerScreen) -> str:
     return str(screen.query_one("#scanner-status", Static).render())
 
 
+def operator_counts_of(db: Database) -> list[OperatorCount]:
+    with db.read() as session:
+        return operator_counts(session, get_hotel(session).id or 0)
+
+
 async def test_table_lists_each_operators_last_run_and_the_totals(
     db: Database, config: LoadedConfig
 ) -> None:
@@ -107,6 +112,9 @@ async def test_table_lists_each_operators_last_run_and_the_totals(
         table = screen.query_one(DataTable)
         assert table.row_count == len(runs) + len(never) + 1
         assert cell(screen, never[0], "last_scan") == "not scanned yet"
+        names = {op.code: op.name for op in operator_counts_of(db)}
+        assert cell(screen, never[0], "name") == names[never[0]]
+        assert cell(screen, "TUIP", "name") == names["TUIP"]
         assert cell(screen, never[0], "total") == ""
         scanned = sum(1 for run in runs if run.operator_code)
         assert f"{scanned} of {len(operators)} operators scanned" in status(screen)

@@ -41,6 +41,7 @@ COLUMNS = (
     ("Errors", "errors"),
     ("Last scan", "last_scan"),
     ("Unchanged", "unchanged"),
+    ("Name", "name"),  # last: an 80-column terminal shows the seed's columns first
 )
 NEVER = "not scanned yet"
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow"}
@@ -193,6 +194,7 @@ class ScannerScreen(Screen[None]):
         self._table_key = key
         table = self.query_one(DataTable)
         table.clear()
+        names = {op.code: op.name for op in operators}
         totals = [0, 0, 0, 0, 0]
         first: datetime | None = None
         last: datetime | None = None
@@ -204,6 +206,7 @@ class ScannerScreen(Screen[None]):
             table.add_row(
                 Text(run.operator_code or "(unmatched)", style="bold"),
                 *self._figures(*figures, when=when_range(run.started_at, run.ended_at)),
+                names.get(run.operator_code, "mail from an unknown sender"),
                 key=row_key(run.operator_code),
             )
         scanned = {run.operator_code for run in runs}
@@ -215,11 +218,13 @@ class ScannerScreen(Screen[None]):
                 *[""] * 4,
                 Text(NEVER, style="dim"),
                 "",
+                Text(operator.name, style="dim"),
                 key=row_key(operator.code),
             )
         table.add_row(
             Text("TOTAL", style="bold reverse"),
             *self._figures(*totals, when=when_range(first, last), bold=True),
+            f"{len(operators)} operators",
             key=TOTAL_KEY,
         )
         self.totals = (totals[0], totals[1], totals[2], totals[3], totals[4])
