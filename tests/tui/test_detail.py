@@ -256,6 +256,24 @@ async def test_sales_panel_shows_price_code_source_and_segment(db: Database) -> 
         assert "arrival flight" in text_of(screen, "#extra-info")
 
 
+async def test_sales_panel_shows_the_option_date_in_the_hotels_time_zone(db: Database) -> None:
+    from datetime import UTC, datetime
+
+    from hotelops.core.models import InboxReservation
+
+    target = inbox_id(db, WORKED_VOUCHER)
+    with db.write() as session:
+        row = session.get(InboxReservation, target)
+        assert row is not None
+        # 21:30 UTC is 00:30 the next day at the demo hotel (Europe/Istanbul, UTC+3).
+        row.option_date = datetime(2026, 8, 1, 21, 30, tzinfo=UTC)
+        session.add(row)
+    app = DetailApp(db, target)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await settle(pilot)
+        assert "option 2026-08-02 00:30" in text_of(screen, "#detail-sales")
+
+
 async def test_prices_tab_has_a_totals_row_and_the_toggles(db: Database) -> None:
     app = DetailApp(db, inbox_id(db, WORKED_VOUCHER))
     async with app.run_test(size=(160, 50)) as pilot:

@@ -57,6 +57,7 @@ from hotelops.core.models import AuditEntry, Hotel, InboxDocument, InboxGuest
 from hotelops.core.money import format_money
 from hotelops.core.pricing.engine import PriceOptions
 from hotelops.core.pricing.service import InboxPrice, price_inbox
+from hotelops.core.sales import option_date_text
 from hotelops.tui.screens import detail_modals as modals
 from hotelops.tui.screens import detail_tools as tools
 
@@ -376,7 +377,9 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-header", Static).update(header_text(data.detail))
         self.query_one("#detail-status", Static).update(data.detail.status_line)
         self.query_one("#detail-mapping", Static).update(mapping_text(data.detail, data.resolved))
-        self.query_one("#detail-sales", Static).update(sales_text(data.detail, data.resolved))
+        self.query_one("#detail-sales", Static).update(
+            sales_text(data.detail, data.resolved, data.hotel.timezone)
+        )
         self._show_guests(data.detail.guests, data.guests)
         self._show_prices(data.price, data.price_error)
         self._show_documents(data.detail.documents)
@@ -928,8 +931,11 @@ def mapping_text(detail: InboxDetail, resolved: Resolved) -> Text:
     return text
 
 
-def sales_text(detail: InboxDetail, resolved: Resolved) -> Text:
-    """Source, segment, price code (from the agency card unless set), times, notes."""
+def sales_text(detail: InboxDetail, resolved: Resolved, timezone: str = "UTC") -> Text:
+    """Source, segment, price code (from the agency card unless set), times, notes.
+
+    The option date is shown in the hotel's time zone, as the office typed it.
+    """
     row = detail.reservation
 
     def value(own: str, default: str) -> str:
@@ -946,7 +952,7 @@ def sales_text(detail: InboxDetail, resolved: Resolved) -> Text:
     )
     text.append("price code ")
     text.append(value(row.price_code, resolved.price_code), style="bold")
-    option = row.option_date.strftime("%Y-%m-%d %H:%M") if row.option_date else "—"
+    option = option_date_text(row.option_date, timezone) or "—"
     text.append(f"  option {option}\n")
     sold = row.sale_date.isoformat() if row.sale_date else "—"
     text.append(f"sold {sold}  received {row.received_at.strftime('%Y-%m-%d %H:%M')}\n")
