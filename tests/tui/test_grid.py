@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.style import Style
 from textual.pilot import Pilot
-from textual.widgets import DataTable, SelectionList, Static, Tab
+from textual.widgets import DataTable, Input, SelectionList, Static, Tab
 
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
@@ -17,7 +17,7 @@ from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
 from hotelops.core.models import InboxStatus
 from hotelops.tui.app import HotelopsApp
-from hotelops.tui.screens.grid import PageTable, ReviewGrid
+from hotelops.tui.screens.grid import GUESTS_WIDTH, PageTable, ReviewGrid
 from hotelops.tui.screens.grid_modals import FilterModal
 
 pytestmark = pytest.mark.anyio
@@ -317,7 +317,7 @@ async def test_grid_is_usable_at_80_by_24(db: Database) -> None:
         footer = " ".join(
             b.binding.description for b in app.active_bindings.values() if b.binding.show
         )
-        for label in ("Filter", "Price sel.", "Confirm+save sel.", "Sort", "Search"):
+        for label in ("Filter", "Price", "Confirm+save", "Search", "Select", "Open"):
             assert label in footer
 
 
@@ -340,3 +340,30 @@ async def test_fast_cells_paint_exactly_as_textual_would(db: Database) -> None:
                     assert mine == theirs, (row, spec.label)
                     compared += 1
         assert compared == 2 * 30 * len(table.columns)
+
+
+async def test_long_guest_names_are_cut_with_an_ellipsis_and_the_voucher_stays_in_view(
+    db: Database,
+) -> None:
+    with db.read() as session:
+        rows = list_inbox(session, 1, InboxFilter(), limit=1000).rows
+    long = [r for r in rows if len(r.guest_names) > GUESTS_WIDTH]
+    assert long, "the demo has reservations with long guest lists"
+    target = long[0]
+    app = HotelopsApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        grid = await settle(pilot)
+        await pilot.press("4")
+        grid = await settle(pilot)
+        await pilot.press("slash")
+        grid.query_one("#search", Input).value = target.voucher
+        await pilot.press("enter")
+        grid = await settle(pilot)
+        table = grid.query_one(PageTable)
+        cell = str(table.get_cell(str(target.id), "guests"))
+        assert cell == target.guest_names[: GUESTS_WIDTH - 1] + "…"
+        # the voucher column starts inside a 120-column terminal
+        keys = [c.key.value for c in table.ordered_columns]
+        before = keys.index("voucher")
+        x = sum(c.get_render_width(table) for c in table.ordered_columns[:before])
+        assert x < 120

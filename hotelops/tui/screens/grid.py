@@ -120,6 +120,17 @@ FIXED_WIDTHS = {
 MISSING_MARK = Text("M", style="bold red")
 DIFFERS_MARK = Text("≠", style="bold yellow")
 LEGEND = "M missing mapping · ≠ price differs"
+#: Guest names get this many cells (more on a wide terminal), cut with "…" beyond.
+GUESTS_WIDTH = 28
+GUESTS_WIDTH_WIDE = 44
+WIDE_TERMINAL = 180
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, ending in "…" when it was longer."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"
 
 
 def _plain_cell(value: object) -> tuple[str, Style] | None:
@@ -168,9 +179,11 @@ class PageTable(DataTable[str | Text]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.open_reservation", "Open"),
-        Binding("space", "screen.toggle_select", "Select"),
-        Binding("pagedown", "screen.next_page", "Next page"),
-        Binding("pageup", "screen.previous_page", "Prev page"),
+        Binding("space", "screen.toggle_select", "Select", key_display="␣"),
+        # Paging keys stay out of the footer (they are in the palette): at 80 columns the
+        # footer has no room for them and quit / scanner.
+        Binding("pagedown", "screen.next_page", "Next page", show=False),
+        Binding("pageup", "screen.previous_page", "Prev page", show=False),
     ]
 
     class EdgeReached(Message):
@@ -267,12 +280,18 @@ class ReviewGrid(Screen[None]):
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "focus_grid", "Grid", show=False),
         Binding("f", "filters", "Filter"),
-        Binding("F", "clear_filters", "Clear filters", key_display="F"),
-        Binding("P", "price_selected", "Price sel.", key_display="P"),
-        Binding("A", "confirm_selected", "Confirm+save sel.", key_display="A"),
+        Binding("F", "clear_filters", "Clear filters", key_display="F", show=False),
+        Binding("P", "price_selected", "Price", key_display="P", tooltip="Price the selected rows"),
+        Binding(
+            "A",
+            "confirm_selected",
+            "Confirm+save",
+            key_display="A",
+            tooltip="Confirm and save the selected rows",
+        ),
         Binding("c", "cycle_content", "Content", show=False),
         Binding("m", "toggle_missing", "Missing maps", show=False),
-        Binding("s", "cycle_sort", "Sort"),
+        Binding("s", "cycle_sort", "Sort", show=False),
         Binding("r", "reverse_sort", "Reverse", show=False),
         Binding("1", "show_tab('pending')", "Pending", show=False),
         Binding("2", "show_tab('approved')", "Approved", show=False),
@@ -304,6 +323,7 @@ class ReviewGrid(Screen[None]):
         self.page_ids: list[int] = []
         self.page_rows: list[InboxRow] = []
         self.selected: set[int] = set()
+        self.guests_width = GUESTS_WIDTH
         #: Price status (priced / differs / unpriced) of the rows priced so far, by id.
         self.price_marks: dict[int, str] = {}
         self._hotel: Hotel | None = None
@@ -332,9 +352,12 @@ class ReviewGrid(Screen[None]):
             yield Input(placeholder="search voucher or guest name  ( / )", id="search")
             yield Static("", id="filter-info")
         table = PageTable(id="grid", cursor_type="row", zebra_stripes=True)
+        wide = self.app.size.width >= WIDE_TERMINAL
+        self.guests_width = GUESTS_WIDTH_WIDE if wide else GUESTS_WIDTH
+        widths = {**FIXED_WIDTHS, "guests": self.guests_width}
         for label, key in COLUMNS:
             # Columns of known width are not measured cell by cell on every page.
-            table.add_column(label, key=key, width=FIXED_WIDTHS.get(key))
+            table.add_column(label, key=key, width=widths.get(key))
         yield table
         yield Static("loading…", id="status-line")
         yield Footer()
@@ -530,7 +553,7 @@ class ReviewGrid(Screen[None]):
             Text(row.content, style=CONTENT_STYLE.get(row.content, "")),
             row.operator,
             row.agency,
-            row.guest_names,
+            clip(row.guest_names, self.guests_width),
             row.voucher,
             row.check_in.isoformat(),
             row.check_out.isoformat(),
