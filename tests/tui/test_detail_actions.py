@@ -445,3 +445,28 @@ async def test_the_action_bar_fits_80_columns_with_its_state_shown(db: Database)
             assert screen.region.contains_region(button.region), button.id
             # Every label is shown whole (a stale width would wrap it out of sight).
             assert button.region.width >= len(str(button.label)), button.id
+
+
+async def test_a_decision_taken_elsewhere_meanwhile_is_refused_and_the_screen_reloads(
+    db: Database,
+) -> None:
+    from hotelops.core.approval import reject
+
+    rid = inbox_id(db, WORKED_VOUCHER)
+    app = ActionsApp(db, rid)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await detail(pilot)
+        assert "pending" in text_of(screen, "#detail-header")
+        # A colleague rejects it from the CLI while this screen shows it.
+        with db.read() as session:
+            hotel = get_hotel(session)
+        reject(db, hotel, rid, "sold out", user="colleague")
+        await pilot.press("a")
+        screen = await detail(pilot)
+        assert "changed" in text_of(screen, "#detail-message").lower()
+        assert "rejected" in text_of(screen, "#detail-header")
+    with db.read() as session:
+        books = session.exec(
+            select(HotelReservation).where(HotelReservation.voucher == WORKED_VOUCHER)
+        ).all()
+        assert books == []

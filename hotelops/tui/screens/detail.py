@@ -34,6 +34,7 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from hotelops.core.approval import (
+    Changed,
     Duplicate,
     Overrides,
     decide,
@@ -772,7 +773,7 @@ class DetailScreen(Screen[None]):
                 notify=operator_notifier(self.db, self.config, hotel),
             )
         except HotelopsError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            self.app.call_from_thread(self._failed, str(exc), isinstance(exc, Changed))
             return
         parts = [f"#{outcome.inbox_id} {outcome.voucher}: {outcome.action} → {outcome.status}"]
         if outcome.effect:
@@ -790,16 +791,19 @@ class DetailScreen(Screen[None]):
         try:
             outcome = reject(self.db, hotel, self.inbox_id, reason, user=self.user, seen=seen)
         except HotelopsError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            self.app.call_from_thread(self._failed, str(exc), isinstance(exc, Changed))
             return
         self.app.call_from_thread(
             self._done, f"#{outcome.inbox_id} {outcome.voucher}: rejected", False
         )
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, changed: bool = False) -> None:
         self.busy = False
         self._message(message, error=True)
         self.notify(message, title="refused", severity="error", timeout=10)
+        if changed:
+            # Someone else decided, or the operator sent a new version: show what is there now.
+            self.action_reload()
 
     def _done(self, message: str, warn: bool) -> None:
         self.busy = False
