@@ -1,9 +1,10 @@
-"""The Textual application: a thin shell over the review grid, detail and scanner screens.
+"""The Textual application: a thin shell over the review grid, detail, scanner and mappings
+screens.
 
 Screens live in ``hotelops.tui.screens``; rules live in ``hotelops.core``. The shell owns what
 is the same on every screen: the theme (light or dark, kept on every screen until the dashboard
-closes), the keys that work everywhere (``q``, ``ctrl+t``, ``F2``, ``ctrl+p``) and the command
-palette, which offers the shell's commands and the keys of the screen it was opened on.
+closes), the keys that work everywhere (``q``, ``ctrl+t``, ``F2``, ``F3``, ``ctrl+p``) and the
+command palette, which offers the shell's commands and the keys of the screen it was opened on.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hotelops.core.db import Database
 from hotelops.core.scan.runner import ScanRequest
 from hotelops.tui.screens.detail import DetailScreen
 from hotelops.tui.screens.grid import DEFAULT_PAGE_SIZE, ReviewGrid
+from hotelops.tui.screens.mappings import MappingsScreen
 from hotelops.tui.screens.scanner import ScannerScreen
 
 DARK_THEME = "textual-dark"
@@ -44,6 +46,8 @@ class HotelopsApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("f2", "scanner", "Scanner"),
         Binding("ctrl+t", "toggle_theme", "Theme"),
+        # Out of the footer (80 columns have no room for it): the palette offers it.
+        Binding("f3", "mappings", "Mappings", show=False),
     ]
 
     def __init__(
@@ -87,6 +91,12 @@ class HotelopsApp(App[None]):
             ScannerScreen(self.db, self.hotel_code, self.config, request=self.scan_request)
         )
 
+    def action_mappings(self) -> None:
+        """Operators and mappings (Tur Operatörü Ayarları): unmapped codes, mappings, senders."""
+        if isinstance(self.screen, MappingsScreen):
+            return
+        self.push_screen(MappingsScreen(self.db, self.hotel_code, self.user))
+
     def action_review_grid(self) -> None:
         """Back to the review grid, closing whatever screens are open over it."""
         while len(self.screen_stack) > 2 and not isinstance(self.screen, ReviewGrid):
@@ -114,11 +124,16 @@ class HotelopsApp(App[None]):
             self.action_scanner,
         )
         yield SystemCommand(
+            "Operators and mappings",
+            "Unmapped codes, mappings and sender rules per operator (F3)",
+            self.action_mappings,
+        )
+        yield SystemCommand(
             "Toggle light/dark theme",
             "Switch the theme for this session (ctrl+t)",
             self.action_toggle_theme,
         )
-        shell = {"quit", "scanner", "toggle_theme", "command_palette"}
+        shell = {"quit", "scanner", "mappings", "toggle_theme", "command_palette"}
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
