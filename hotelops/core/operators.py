@@ -198,6 +198,11 @@ def accept_best(
             raise NotFound(f"no operator {operator_code!r} in this hotel")
         found = candidates_for(session, hid, kind_value, operator_value) if operator_value else []
     label = kind_value.replace("_", " ")
+    if not operator_value:
+        raise InputError(
+            f"{operator_code} {label}: the operator sent no code, so there is nothing to map "
+            f"(choose the {label} on the reservation, or give the operator a default agency)"
+        )
     if not found:
         raise InputError(
             f"{operator_code} {label} {operator_value!r}: no suggestion to accept "

@@ -240,6 +240,25 @@ async def test_delete_asks_first_and_escape_keeps_the_mapping(db: Database) -> N
     assert [(a.user, (a.before or {}).get("operator_code")) for a in audit] == [("clerk", "DD01")]
 
 
+async def test_a_code_the_operator_never_sent_shows_what_to_do(db: Database) -> None:
+    with db.read() as session:
+        gap = next(g for g in missing(session, hotel_id(db), "MELI") if g.kind == "agency")
+    assert gap.operator_value == ""
+    app = HotelopsApp(db, "KIV")
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_screen(pilot)
+        await choose_operator(pilot, screen, "MELI")
+        await put_cursor_on(pilot, screen, "#missing-table", "(nothing sent)")
+        await pilot.press("enter")
+        await wait(pilot)
+        assert app.screen is screen  # no picker: there is no code to map
+        assert status(screen) == gap.message
+        assert "give the operator a default agency" in status(screen)
+        await pilot.press("y")
+        await wait(pilot)
+        assert status(screen) == gap.message
+
+
 async def test_x_outside_the_mappings_tab_is_refused_in_words(db: Database) -> None:
     app = HotelopsApp(db, "KIV")
     async with app.run_test(size=(160, 50)) as pilot:

@@ -457,6 +457,10 @@ class MappingsScreen(Screen[None]):
         gap = self._missing_under_cursor()
         if gap is None:
             return
+        if not gap.operator_value:
+            # Nothing sent, nothing to map: the core's message says what to do instead.
+            self.show_status(gap.message, True)
+            return
         picker = MappingPicker(
             self.db, self.hotel_code, gap.operator, gap.kind, gap.operator_value, self.user
         )
@@ -476,9 +480,13 @@ class MappingsScreen(Screen[None]):
             self.show_status("y accepts a suggestion on the Missing tab (press 1)", True)
             return
         gap = self._missing_under_cursor()
-        if gap is None or not self._start():
+        if gap is None:
             return
-        self._accept(gap)
+        if not gap.operator_value:
+            self.show_status(gap.message, True)
+            return
+        if self._start():
+            self._accept(gap)
 
     @work(thread=True, group="ops-write")
     def _accept(self, gap: MissingRow) -> None:
