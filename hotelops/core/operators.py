@@ -60,7 +60,9 @@ class OperatorSummary:
     sender_rules: int
 
 
-def _count_by_operator(session: Session, model: type[Mapping] | type[SenderRule], hid: int) -> dict:
+def _count_by_operator(
+    session: Session, model: type[Mapping] | type[SenderRule], hid: int
+) -> dict[int, int]:
     return dict(
         session.exec(
             select(model.operator_id, func.count())
