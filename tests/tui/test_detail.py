@@ -137,7 +137,7 @@ async def test_confirm_and_save_saves_the_worked_example(db: Database) -> None:
     app = DetailApp(db, inbox_id(db, WORKED_VOUCHER))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await settle(pilot)
         assert len(reservations(db, WORKED_VOUCHER)) == 1
         assert "approved" in text_of(screen, "#detail-header")
@@ -150,7 +150,7 @@ async def test_confirm_and_save_refused_for_unmapped(db: Database) -> None:
     app = DetailApp(db, inbox_id(db, JET2_VOUCHER))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await settle(pilot)
         errors = [m for m, severity in notifications(app) if severity == "error"]
         assert errors and JET2_VOUCHER in errors[0]

@@ -131,7 +131,7 @@ async def test_ignore_stop_sale_lets_a_blocked_confirm_through(db: Database) -> 
         screen = await detail(pilot)
         stop = screen.query_one("#btn-stop-sale", Button)
         assert stop.variant == "error"  # a stop sale closes this stay
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await detail(pilot)
         message = text_of(screen, "#detail-message")
         assert "stop sale 2026-08-30..2026-08-31" in message
@@ -139,7 +139,7 @@ async def test_ignore_stop_sale_lets_a_blocked_confirm_through(db: Database) -> 
         await pilot.press("t")
         await pilot.pause()
         assert label(screen, "btn-stop-sale") == "Ignore stop sale: ON"
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await detail(pilot)
         assert "approved" in text_of(screen, "#detail-header")
         # The override is for that decision only.
@@ -165,7 +165,7 @@ async def test_duplicates_link_through_the_modal_creates_no_new_reservation(
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await detail(pilot)
         assert label(screen, "btn-duplicates") == "Possible duplicates (1)"
-        await pilot.press("v")  # without a choice the guard refuses
+        await pilot.press("v", "y")  # without a choice the guard refuses
         screen = await detail(pilot)
         assert "possible duplicates: #1 78856480" in text_of(screen, "#detail-message")
         await pilot.press("d")
@@ -174,7 +174,7 @@ async def test_duplicates_link_through_the_modal_creates_no_new_reservation(
         await pilot.press("l")
         screen = await detail(pilot)
         assert label(screen, "btn-duplicates") == "Possible duplicates (1) → link #1"
-        await pilot.press("v")
+        await pilot.press("v", "y")
         screen = await detail(pilot)
         assert "linked" in text_of(screen, "#detail-message")
         assert "hotel reservation #1" in text_of(screen, "#detail-message")
@@ -226,7 +226,7 @@ async def test_internal_approval_button_turns_yellow_after_starting(
         assert str(button.label) == "Internal approval 0/2"
         assert button.variant == "warning"
         # Booking now waits for the approvers: the guard says so on the message line.
-        await pilot.press("v")
+        await pilot.press("v", "y")
         screen = await detail(pilot)
         assert "is waiting for" in text_of(screen, "#detail-message")
     assert len(smtp.wait_for(2)) == 2
@@ -305,7 +305,7 @@ async def test_a_refusal_stays_on_the_message_line(db: Database) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await detail(pilot)
         assert text_of(screen, "#detail-message") == ""
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await detail(pilot)
         message = text_of(screen, "#detail-message")
         assert message.startswith(f"#{screen.inbox_id} {JET2_VOUCHER}:")
@@ -391,7 +391,7 @@ async def test_a_rejected_internal_approval_is_red_and_i_asks_again(db: Database
         button = screen.query_one("#btn-approval", Button)
         assert str(button.label) == "Internal approval: rejected"
         assert button.variant == "error"
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await detail(pilot)
         assert "was rejected by selin.aydin (too cheap)" in text_of(screen, "#detail-message")
         await pilot.press("i")
@@ -415,7 +415,7 @@ async def test_duplicates_new_booking_creates_a_second_reservation_on_save(
         await pilot.press("n")
         screen = await detail(pilot)
         assert label(screen, "btn-duplicates") == "Possible duplicates (1) → new"
-        await pilot.press("v")
+        await pilot.press("v", "y")
         screen = await detail(pilot)
         assert "created" in text_of(screen, "#detail-message")
     with db.read() as session:
@@ -461,7 +461,7 @@ async def test_a_decision_taken_elsewhere_meanwhile_is_refused_and_the_screen_re
         with db.read() as session:
             hotel = get_hotel(session)
         reject(db, hotel, rid, "sold out", user="colleague")
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await detail(pilot)
         assert "changed" in text_of(screen, "#detail-message").lower()
         assert "rejected" in text_of(screen, "#detail-header")

@@ -221,7 +221,7 @@ async def test_allow_overbooking_lets_a_save_through_a_full_room_type(
         screen = await detail(pilot)
         button = screen.query_one("#btn-overbook", Button)
         assert str(button.label) == "Allow overbooking"
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await detail(pilot)
         message = rendered(screen.query_one("#detail-message", Static))
         assert "overbooking: STDLV has 0 room(s) left on 2026-09-01 for 1" in message
@@ -230,7 +230,7 @@ async def test_allow_overbooking_lets_a_save_through_a_full_room_type(
         await pilot.pause()
         assert str(button.label) == "Allow overbooking: ON"
         assert button.variant == "warning"
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await detail(pilot)
         assert "approved" in rendered(screen.query_one("#detail-header", Static))
         # The override was for that decision only.
@@ -443,7 +443,7 @@ async def test_open_reservation_shows_the_hotel_reservation_after_a_save(
         assert "not in the books yet" in rendered(modal.query_one("#card-text", Static))
         await pilot.press("escape")
         await detail(pilot)
-        await pilot.press("a")
+        await pilot.press("a", "y")
         screen = await detail(pilot)
         assert "approved" in rendered(screen.query_one("#detail-header", Static))
         with db.read() as session:

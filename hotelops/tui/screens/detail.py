@@ -34,6 +34,8 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from hotelops.core.approval import (
+    CONFIRM,
+    SAVE,
     Changed,
     Duplicate,
     Overrides,
@@ -745,10 +747,30 @@ class DetailScreen(Screen[None]):
         self.busy = True
 
     def _decide(self, *, confirm: bool, save: bool) -> None:
-        if self._ready() is None:
+        """Ask once (y / Enter goes ahead, n / Esc does nothing), then decide in a worker."""
+        data = self._ready()
+        if data is None:
             return
-        self._start()
-        self._run_decide(confirm, save, replace(self.overrides))
+        overrides = replace(self.overrides)
+
+        def answered(go: bool | None) -> None:
+            if go and self._ready() is not None:
+                self._start()
+                self._run_decide(confirm, save, overrides)
+
+        self.app.push_screen(
+            modals.ConfirmDecision(
+                self.db,
+                data.hotel,
+                self.config,
+                self.inbox_id,
+                modals.decision_words(data.detail.operator_name, confirm=confirm, save=save),
+                SAVE if save else CONFIRM,
+                overrides,
+                modals.price_words(data.price, data.price_error),
+            ),
+            answered,
+        )
 
     def _seen(self) -> tuple[Hotel, tuple[int, int]]:
         assert self.data is not None

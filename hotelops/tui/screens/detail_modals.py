@@ -40,7 +40,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from hotelops.core import internal_approval
-from hotelops.core.approval import Duplicate
+from hotelops.core.approval import Check, Duplicate, Overrides, check
 from hotelops.core.config import LoadedConfig
 from hotelops.core.db import Database
 from hotelops.core.documents import DocumentInfo, document_file, document_text, get_document
@@ -57,7 +57,7 @@ from hotelops.core.mapping import (
     hotel_codes,
     set_mapping,
 )
-from hotelops.core.models import MappingKind
+from hotelops.core.models import Hotel, MappingKind
 from hotelops.core.money import format_money, to_decimal
 from hotelops.core.pricing.promotions import load_promotions
 from hotelops.core.pricing.service import InboxPrice, price_inbox, set_price_options
@@ -1101,6 +1101,145 @@ class DuplicatesModal(HotelopsModal[tuple[str, int | None] | None]):
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_link()
+
+
+# -- decision confirmation -----------------------------------------------------------------------
+
+
+def decision_words(operator: str, *, confirm: bool, save: bool) -> str:
+    """The decision in words, naming the operator (``a``, ``o`` and ``v``)."""
+    if confirm and save:
+        return f"Confirm to {operator} and save to the books"
+    if confirm:
+        return f"Confirm to {operator} only (nothing is saved to the books)"
+    return f"Save to the books only ({operator} is not told)"
+
+
+def overrides_words(overrides: Overrides) -> str:
+    """The overrides in force for the next decision, in words ("none" when there are none)."""
+    parts = []
+    if overrides.ignore_stop_sale:
+        parts.append("ignore the stop sale")
+    if overrides.allow_overbooking:
+        parts.append("allow overbooking")
+    if overrides.link is not None:
+        parts.append(f"link to hotel reservation #{overrides.link}")
+    if overrides.create_new:
+        parts.append("create a new hotel reservation despite possible duplicates")
+    return ", ".join(parts) or "none"
+
+
+def price_words(price: InboxPrice | None, error: str = "") -> str:
+    """The price status and the hotel's price against the operator's, for the confirmation."""
+    if price is None:
+        return f"price: {error or 'not priced'}"
+    line = f"price: {price.status}"
+    if price.result is not None and price.result.priced:
+        line += f", hotel {format_money(price.result.total, price.result.currency)}"
+    if price.operator_price is not None:
+        line += f", operator {format_money(price.operator_price)} {price.operator_currency}"
+        line = line.rstrip()
+    if price.difference is not None:
+        line += f", difference {format_money(price.difference)}"
+    if price.reason and price.status != "priced":
+        line += f" ({price.reason})"
+    return line
+
+
+class ConfirmDecision(HotelopsModal[bool | None]):
+    """One key before a decision that writes: y / Enter goes ahead, n / Esc does nothing.
+
+    It says the decision in words, the price against the operator's, the overrides in force,
+    and what the guards (``hotelops.core.approval.check``, read in a worker) say now.
+    """
+
+    DEFAULT_CSS = """
+    ConfirmDecision > .modal-box {
+        width: 90;
+        border: thick $warning;
+    }
+    ConfirmDecision #decision-checks {
+        height: auto;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "go", "Yes, do it"),
+        Binding("n", "cancel", "No"),
+    ]
+
+    def __init__(
+        self,
+        db: Database,
+        hotel: Hotel,
+        config: LoadedConfig,
+        inbox_id: int,
+        words: str,
+        action: str,
+        overrides: Overrides,
+        price_line: str,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.hotel = hotel
+        self.config = config
+        self.inbox_id = inbox_id
+        self.words = words
+        self.action = action
+        self.overrides = overrides
+        self.price_line = price_line
+        self.checked: Check | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(f"#{self.inbox_id}: {self.words}?", classes="modal-title")
+            yield Static(self.price_line, id="decision-price")
+            yield Static(f"overrides: {overrides_words(self.overrides)}", id="decision-overrides")
+            yield Static("checking the guards…", id="decision-checks")
+            yield Static("", classes="modal-error")
+            yield Label("y / Enter: yes, do it · n / Esc: no", classes="modal-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._check()
+
+    @work(thread=True, exclusive=True, group="decision-check")
+    def _check(self) -> None:
+        try:
+            with self.db.read() as session:
+                result = check(
+                    session, self.hotel, self.config, self.inbox_id, self.action, self.overrides
+                )
+        except HotelopsError as exc:
+            self.app.call_from_thread(self._show_error, str(exc))
+            return
+        self.app.call_from_thread(self._show, result)
+
+    def _show_error(self, message: str) -> None:
+        if self.is_attached:
+            self.query_one("#decision-checks", Static).update("")
+            self.refuse(message)
+
+    def _show(self, result: Check) -> None:
+        if not self.is_attached:
+            return  # answered before the guards came back
+        self.checked = result
+        text = Text()
+        for problem in result.problems:
+            text.append(f"✗ {problem}\n", style="bold red")
+        for warning in result.warnings:
+            text.append(f"! {warning}\n", style="yellow")
+        if not result.problems and not result.warnings:
+            text.append("the guards pass, no warnings", style="green")
+        text.rstrip()
+        self.query_one("#decision-checks", Static).update(text)
+
+    def action_go(self) -> None:
+        """Go ahead with the decision (the core runs its guards again)."""
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        """Do nothing."""
+        self.dismiss(False)
 
 
 # -- documents -----------------------------------------------------------------------------------

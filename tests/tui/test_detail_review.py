@@ -1,0 +1,146 @@
+"""The detail screen's fixes from the office's review: a confirmation before a decision, the
+operator notice in the outcome, version diffs, full notes, dashboard hints, voting, and more."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from hotelops.core.config import LoadedConfig, Settings
+from hotelops.core.db import Database, open_database, sqlite_url
+from hotelops.core.demo import build_demo
+from hotelops.core.hotels import get_hotel
+from hotelops.core.inbox import InboxFilter, list_inbox
+from hotelops.core.models import HotelReservation
+from hotelops.tui.app import HotelopsApp
+from hotelops.tui.screens.detail import DetailScreen
+from hotelops.tui.screens.detail_modals import ConfirmDecision
+
+pytestmark = pytest.mark.anyio
+
+WORKED_VOUCHER = "79194577"  # TUI, STDLV, 2026-08-29..09-05: every guard passes
+JET2_VOUCHER = "J2H8852390"  # room type, board and rate type unmapped
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "demo.db"
+    build_demo(path)
+    database = open_database(sqlite_url(path))
+    yield database
+    database.dispose()
+
+
+class ReviewApp(App[None]):
+    """A tiny host that opens one reservation's detail screen."""
+
+    CSS_PATH = HotelopsApp.CSS_PATH
+
+    def __init__(
+        self, db: Database, inbox_id: int, config: LoadedConfig | None = None, user: str = "tester"
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.inbox_id = inbox_id
+        self.config = config or LoadedConfig(Settings(), None)
+        self.user = user
+
+    def on_mount(self) -> None:
+        self.push_screen(DetailScreen(self.db, None, self.inbox_id, self.config, self.user))
+
+
+def inbox_id(db: Database, voucher: str) -> int:
+    with db.read() as session:
+        hotel = get_hotel(session)
+        assert hotel.id is not None
+        page = list_inbox(session, hotel.id, InboxFilter(search=voucher))
+    ids = [row.id for row in page.rows if row.voucher == voucher]
+    assert len(ids) == 1, ids
+    return ids[0]
+
+
+def booked(db: Database, voucher: str) -> list[HotelReservation]:
+    with db.read() as session:
+        return list(
+            session.exec(select(HotelReservation).where(HotelReservation.voucher == voucher))
+        )
+
+
+async def wait(pilot: Pilot[None]) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def detail(pilot: Pilot[None]) -> DetailScreen:
+    await wait(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DetailScreen)
+    assert screen.data is not None
+    return screen
+
+
+def text(widget: Static) -> str:
+    return str(widget.render())
+
+
+# -- 1. one key to confirm a decision --------------------------------------------------------
+
+
+async def test_confirm_and_save_asks_once_and_n_does_nothing(db: Database) -> None:
+    app = ReviewApp(db, inbox_id(db, WORKED_VOUCHER))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await detail(pilot)
+        await pilot.press("a")
+        await wait(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmDecision)
+        title = str(modal.query_one(".modal-title", Static).render())
+        assert title.endswith("Confirm to TUI Partners and save to the books?")
+        assert text(modal.query_one("#decision-price", Static)).startswith("price: priced")
+        assert text(modal.query_one("#decision-overrides", Static)) == "overrides: none"
+        assert "the guards pass" in text(modal.query_one("#decision-checks", Static))
+        await pilot.press("n")
+        screen = await detail(pilot)
+        assert booked(db, WORKED_VOUCHER) == []
+        assert "pending" in text(screen.query_one("#detail-header", Static))
+        await pilot.press("v")
+        await wait(pilot)
+        assert isinstance(app.screen, ConfirmDecision)
+        await pilot.press("escape")
+        await detail(pilot)
+        assert booked(db, WORKED_VOUCHER) == []
+        await pilot.press("v", "enter")
+        await detail(pilot)
+        assert len(booked(db, WORKED_VOUCHER)) == 1
+
+
+async def test_the_confirmation_shows_the_guards_and_the_overrides(db: Database) -> None:
+    app = ReviewApp(db, inbox_id(db, JET2_VOUCHER))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await detail(pilot)
+        await pilot.press("b", "o")
+        await wait(pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmDecision)
+        title = str(modal.query_one(".modal-title", Static).render())
+        assert "Confirm to Jet2 Holidays only" in title
+        overrides = text(modal.query_one("#decision-overrides", Static))
+        assert overrides == "overrides: allow overbooking"
+        await pilot.press("escape")
+        await pilot.press("a")
+        await wait(pilot)
+        checks = text(app.screen.query_one("#decision-checks", Static))
+        assert "✗" in checks and "not mapped" in checks
