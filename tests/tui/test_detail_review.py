@@ -12,14 +12,15 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from hotelops.core.approval import Outcome
 from hotelops.core.config import LoadedConfig, Settings
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
-from hotelops.core.models import HotelReservation
+from hotelops.core.models import HotelReservation, InboxDecision
 from hotelops.tui.app import HotelopsApp
-from hotelops.tui.screens.detail import DetailScreen
+from hotelops.tui.screens.detail import DetailScreen, decision_message
 from hotelops.tui.screens.detail_modals import ConfirmDecision
 
 pytestmark = pytest.mark.anyio
@@ -144,3 +145,42 @@ async def test_the_confirmation_shows_the_guards_and_the_overrides(db: Database)
         await wait(pilot)
         checks = text(app.screen.query_one("#decision-checks", Static))
         assert "✗" in checks and "not mapped" in checks
+
+
+# -- 2. the operator notice and the warnings in the outcome ----------------------------------
+
+
+def test_decision_message_names_the_channel_and_each_warning() -> None:
+    outcome = Outcome(
+        7,
+        "V1",
+        "confirm+save",
+        "approved",
+        hotel_reservation_id=12,
+        channel="mail",
+        channel_result="sent to res@op.example",
+        effect="created",
+        warnings=["the operator was not told: smtp down (tell them by hand)"],
+    )
+    assert decision_message(outcome).splitlines() == [
+        "#7 V1: confirm+save created → hotel reservation #12 → approved; "
+        "operator: mail (sent to res@op.example)",
+        "warning: the operator was not told: smtp down (tell them by hand)",
+    ]
+
+
+async def test_the_decision_message_says_how_the_operator_was_told(db: Database) -> None:
+    target = inbox_id(db, WORKED_VOUCHER)
+    app = ReviewApp(db, target)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await detail(pilot)
+        await pilot.press("a", "y")
+        screen = await detail(pilot)
+        with db.read() as session:
+            decision = session.exec(
+                select(InboxDecision).where(InboxDecision.inbox_reservation_id == target)
+            ).one()
+        assert decision.channel
+        told = f"operator: {decision.channel} ({decision.channel_result})"
+        assert told in text(screen.query_one("#detail-message", Static))
+        assert any(told in n.message for n in app._notifications)

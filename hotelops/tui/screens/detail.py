@@ -38,6 +38,7 @@ from hotelops.core.approval import (
     SAVE,
     Changed,
     Duplicate,
+    Outcome,
     Overrides,
     decide,
     operator_notifier,
@@ -797,15 +798,7 @@ class DetailScreen(Screen[None]):
         except HotelopsError as exc:
             self.app.call_from_thread(self._failed, str(exc), isinstance(exc, Changed))
             return
-        parts = [f"#{outcome.inbox_id} {outcome.voucher}: {outcome.action} → {outcome.status}"]
-        if outcome.effect:
-            parts.append(outcome.effect)
-        if outcome.hotel_reservation_id:
-            parts.append(f"hotel reservation #{outcome.hotel_reservation_id}")
-        message = ", ".join(parts)
-        if outcome.warnings:
-            message += "\n" + "\n".join(outcome.warnings)
-        self.app.call_from_thread(self._done, message, bool(outcome.warnings))
+        self.app.call_from_thread(self._done, decision_message(outcome), bool(outcome.warnings))
 
     @work(thread=True, group="detail-action")
     def _run_reject(self, reason: str) -> None:
@@ -841,6 +834,24 @@ class DetailScreen(Screen[None]):
 
 def _money(amount: Decimal | None) -> str:
     return "" if amount is None else format_money(amount)
+
+
+def decision_message(outcome: Outcome) -> str:
+    """What a decision did, as ``hotelops approve`` prints it: the effect, the hotel
+    reservation, how the operator was told (channel and result), then one line per warning."""
+    effect = f" {outcome.effect}" if outcome.effect else ""
+    books = (
+        f" → hotel reservation #{outcome.hotel_reservation_id}"
+        if outcome.hotel_reservation_id
+        else ""
+    )
+    told = f"; operator: {outcome.channel} ({outcome.channel_result})" if outcome.channel else ""
+    lines = [
+        f"#{outcome.inbox_id} {outcome.voucher}: {outcome.action}{effect}{books} "
+        f"→ {outcome.status}{told}"
+    ]
+    lines.extend(f"warning: {warning}" for warning in outcome.warnings)
+    return "\n".join(lines)
 
 
 def file_size(size: int) -> str:
