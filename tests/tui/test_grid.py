@@ -108,19 +108,25 @@ async def test_search_by_voucher_filters_to_that_row(db: Database) -> None:
         assert "rows 1–1 of 1" in status_line(grid)
 
 
-async def test_space_selects_rows_and_shows_the_count(db: Database) -> None:
+async def test_space_selects_and_moves_down_so_four_presses_select_four_rows(
+    db: Database,
+) -> None:
     app = HotelopsApp(db)
     async with app.run_test(size=(120, 40)) as pilot:
         grid = await settle(pilot)
-        first, second = grid.page_ids[:2]
-        await pilot.press("space", "down", "space")
-        assert grid.selected == {first, second}
-        assert "2 selected" in status_line(grid)
+        first_four = grid.page_ids[:4]
+        await pilot.press("space", "space", "space", "space")
+        assert grid.selected == set(first_four)
+        assert "4 selected" in status_line(grid)
         table = grid.query_one(PageTable)
-        assert table.get_cell(str(first), "sel") == "●"
-        await pilot.press("space")
-        assert grid.selected == {first}
-        assert "1 selected" in status_line(grid)
+        assert [table.get_cell(str(i), "sel") for i in first_four] == ["●"] * 4
+        assert grid.page_ids[table.cursor_row] == grid.page_ids[4]
+        # up and space again unselects the fourth (and moves on to the fifth row)
+        await pilot.press("up", "space")
+        assert grid.selected == set(first_four[:3])
+        assert "3 selected" in status_line(grid)
+        assert table.get_cell(str(first_four[3]), "sel") == ""
+        assert grid.page_ids[table.cursor_row] == grid.page_ids[4]
 
 
 async def test_sort_key_orders_rows_as_the_core_does(db: Database) -> None:

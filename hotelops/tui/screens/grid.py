@@ -6,20 +6,33 @@ never waits on the database. Pages go by keyset (the edge row's sort value and i
 2,000 costs what page 1 does; the total comes from the cached tab counts. The price marks of
 the visible page come from a second worker after the page is shown.
 
-Keys: ``f`` filters, ``F`` clears them, space selects, ``P`` prices the selection, ``A``
-confirms and saves it (after a preview of the guards), Enter opens the detail screen.
+Keys: ``f`` filters, ``F`` clears them, space selects and moves down, ``P`` prices the
+selection, ``A`` confirms and saves it (after a preview of the guards), Enter opens the detail
+screen, ctrl+r / F5 (or the active tab's number) reads the page again.
+
+The grid also follows the database by itself: every few seconds, while it is the screen in
+front and nothing is loading, one small query reads the inbox's change stamp (count, last
+change, last id); when it moved (a scan by the CLI, a colleague's decision) the page and the
+counts are read again, the cursor staying on its reservation.
+
+The columns follow the terminal's width (rebuilt on resize): under 120 columns the Status
+column is left to the tab saying it (kept on All), Content is a short word and Agency and
+Guests are cut shorter, so that Voucher and Check-in stay in view at 80 columns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import work
+from sqlalchemy import func
+from sqlmodel import Session, select
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -63,6 +76,10 @@ from hotelops.tui.screens.grid_modals import (
 
 DEFAULT_PAGE_SIZE = 50
 SEARCH_DEBOUNCE_S = 0.3
+#: How often the grid asks whether the inbox changed (while it is in front and idle).
+POLL_SECONDS = 5.0
+#: A resize rebuilds the columns once the terminal has kept its size this long.
+RESIZE_DEBOUNCE_S = 0.2
 SORT_KEYS = ("received", "check_in", "sale_date", "voucher")
 CONTENT_CYCLE: tuple[Content | None, ...] = (
     None,
@@ -79,6 +96,8 @@ TABS: dict[str, InboxStatus | None] = {
 }
 STATUS_STYLE = {"pending": "bold yellow", "approved": "bold green", "rejected": "bold red"}
 CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
+#: The Content column's words on a narrow terminal.
+CONTENT_SHORT = {"new": "new", "modification": "mod", "cancellation": "cancel"}
 COLUMNS = (
     ("", "sel"),
     ("!", "marks"),
@@ -100,11 +119,18 @@ COLUMNS = (
     ("Room type", "room_type"),
     ("Hotel res", "hotel_res"),
 )
+#: Sort key -> the column it sorts (its header gets ↓ or ↑).
+SORT_COLUMNS = {
+    "received": "received",
+    "check_in": "check_in",
+    "sale_date": "sale",
+    "voucher": "voucher",
+}
 SELECTED_MARK = "●"
 #: Columns whose content has a known width (the others fit their content).
 FIXED_WIDTHS = {
     "sel": 1,
-    "marks": 2,
+    "marks": 3,
     "id": 7,
     "status": 8,
     "content": 12,
@@ -119,11 +145,17 @@ FIXED_WIDTHS = {
 }
 MISSING_MARK = Text("M", style="bold red")
 DIFFERS_MARK = Text("≠", style="bold yellow")
-LEGEND = "M missing mapping · ≠ price differs"
+BOOKED_MARK = Text("B", style="bold green")
+LEGEND = "M missing mapping · ≠ price differs · B in the books"
 #: Guest names get this many cells (more on a wide terminal), cut with "…" beyond.
 GUESTS_WIDTH = 28
 GUESTS_WIDTH_WIDE = 44
 WIDE_TERMINAL = 180
+#: Under this many columns the grid trims itself (see the module's docstring).
+NARROW_TERMINAL = 120
+GUESTS_WIDTH_NARROW = 16
+AGENCY_WIDTH_NARROW = 12
+CONTENT_WIDTH_NARROW = 6
 
 
 def clip(text: str, width: int) -> str:
@@ -146,13 +178,81 @@ def _plain_cell(value: object) -> tuple[str, Style] | None:
 
 
 def marks_cell(row: InboxRow, price_status: str | None) -> Text:
-    """The marks column: M (red) for a missing mapping, ≠ (yellow) for a price difference."""
+    """The marks column: M (red) for a missing mapping, ≠ (yellow) for a price difference,
+    B (green) when the reservation is in the hotel's books (saved as a hotel reservation)."""
     text = Text()
     if row.missing:
         text.append_text(MISSING_MARK)
     if price_status == DIFFERS:
         text.append_text(DIFFERS_MARK)
+    if row.hotel_reservation_id:
+        text.append_text(BOOKED_MARK)
     return text
+
+
+#: What the poll compares: (rows, last change, last id, decisions) of one hotel's inbox.
+ChangeStamp = tuple[int, datetime | None, int | None, int | None]
+
+
+def change_stamp(session: Session, hotel_id: int) -> ChangeStamp:
+    """One small read telling whether a hotel's inbox changed since the last look.
+
+    A scan adds rows (count, last id) or changes them (updated_at); a decision changes the
+    status, the updated_at and the decision counter.
+    """
+    row = session.exec(
+        select(
+            func.count(InboxReservation.id),  # type: ignore[arg-type]
+            func.max(InboxReservation.updated_at),
+            func.max(InboxReservation.id),
+            func.sum(InboxReservation.decision_seq),
+        ).where(InboxReservation.hotel_id == hotel_id)
+    ).one()
+    count, updated, last_id, decisions = row
+    return int(count), updated, last_id, int(decisions) if decisions is not None else None
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    """The columns the grid shows for one terminal width, tab and sort."""
+
+    columns: tuple[tuple[str, str, int | None], ...]  # (label, key, width or None = fit)
+    guests_width: int
+    agency_width: int | None
+    short_content: bool
+
+
+def grid_layout(width: int, status: InboxStatus | None, sort: str, descending: bool) -> GridLayout:
+    """The columns for a terminal ``width`` cells wide, the tab's ``status`` and the sort.
+
+    Under ``NARROW_TERMINAL`` columns the Status column goes (except on the All tab, where
+    the status differs from row to row), Content shrinks to a short word and Agency and Guests
+    are cut, so Voucher and Check-in stay in view at 80 columns. The sorted column's header
+    ends in ↓ (descending) or ↑.
+    """
+    narrow = width < NARROW_TERMINAL
+    if width >= WIDE_TERMINAL:
+        guests = GUESTS_WIDTH_WIDE
+    elif narrow:
+        guests = GUESTS_WIDTH_NARROW
+    else:
+        guests = GUESTS_WIDTH
+    widths: dict[str, int | None] = {**FIXED_WIDTHS, "guests": guests}
+    if narrow:
+        widths["content"] = CONTENT_WIDTH_NARROW
+        widths["agency"] = AGENCY_WIDTH_NARROW
+    sorted_key = SORT_COLUMNS.get(sort)
+    arrow = "↓" if descending else "↑"
+    columns = []
+    for label, key in COLUMNS:
+        if key == "status" and narrow and status is not None:
+            continue
+        if key == sorted_key:
+            label = f"{label} {arrow}"
+        columns.append((label, key, widths.get(key)))
+    return GridLayout(
+        tuple(columns), guests, AGENCY_WIDTH_NARROW if narrow else None, short_content=narrow
+    )
 
 
 @dataclass(frozen=True)
@@ -293,6 +393,9 @@ class ReviewGrid(Screen[None]):
         Binding("m", "toggle_missing", "Missing maps", show=False),
         Binding("s", "cycle_sort", "Sort", show=False),
         Binding("r", "reverse_sort", "Reverse", show=False),
+        # Out of the footer (80 columns have no room): the palette offers "Reload".
+        Binding("ctrl+r", "reload_page", "Reload", key_display="ctrl+r", show=False),
+        Binding("f5", "reload_page", "Reload", key_display="F5", show=False),
         Binding("1", "show_tab('pending')", "Pending", show=False),
         Binding("2", "show_tab('approved')", "Approved", show=False),
         Binding("3", "show_tab('rejected')", "Rejected", show=False),
@@ -324,6 +427,10 @@ class ReviewGrid(Screen[None]):
         self.page_rows: list[InboxRow] = []
         self.selected: set[int] = set()
         self.guests_width = GUESTS_WIDTH
+        self.columns_layout = grid_layout(NARROW_TERMINAL, self.filter.status, self.sort, True)
+        #: The inbox's change stamp as of the page shown (see ``change_stamp``).
+        self.stamp: ChangeStamp | None = None
+        self._resize_timer: Timer | None = None
         #: Price status (priced / differs / unpriced) of the rows priced so far, by id.
         self.price_marks: dict[int, str] = {}
         self._hotel: Hotel | None = None
@@ -352,12 +459,9 @@ class ReviewGrid(Screen[None]):
             yield Input(placeholder="search voucher or guest name  ( / )", id="search")
             yield Static("", id="filter-info")
         table = PageTable(id="grid", cursor_type="row", zebra_stripes=True)
-        wide = self.app.size.width >= WIDE_TERMINAL
-        self.guests_width = GUESTS_WIDTH_WIDE if wide else GUESTS_WIDTH
-        widths = {**FIXED_WIDTHS, "guests": self.guests_width}
-        for label, key in COLUMNS:
-            # Columns of known width are not measured cell by cell on every page.
-            table.add_column(label, key=key, width=widths.get(key))
+        self.columns_layout = self._wanted_layout()
+        self.guests_width = self.columns_layout.guests_width
+        self._add_columns(table)
         yield table
         yield Static("loading…", id="status-line")
         yield Footer()
@@ -366,6 +470,72 @@ class ReviewGrid(Screen[None]):
         self.query_one(PageTable).focus()
         self._show_filters()
         self.reload()
+        self.set_interval(POLL_SECONDS, self._poll, name="grid-poll")
+
+    def _wanted_layout(self) -> GridLayout:
+        return grid_layout(self.app.size.width, self.filter.status, self.sort, self.descending)
+
+    def _add_columns(self, table: PageTable) -> None:
+        for label, key, width in self.columns_layout.columns:
+            # Columns of known width are not measured cell by cell on every page.
+            table.add_column(label, key=key, width=width)
+
+    def apply_layout(self) -> None:
+        """Rebuild the columns when the width, the tab or the sort asks for others.
+
+        The rows of the page are laid out again from memory (no database work); the cursor
+        stays on its reservation.
+        """
+        wanted = self._wanted_layout()
+        if wanted == self.columns_layout:
+            return
+        table = self.query_one(PageTable)
+        keep = self._cursor_id()
+        self.columns_layout = wanted
+        self.guests_width = wanted.guests_width
+        table.clear(columns=True)
+        self._add_columns(table)
+        for row in self.page_rows:
+            table.add_row(*self._cells(row), key=str(row.id))
+        if keep in self.page_ids:
+            table.move_cursor(row=self.page_ids.index(keep), animate=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Rebuild the columns for the new width, once the terminal stops changing size."""
+        if self._resize_timer is not None:
+            self._resize_timer.stop()
+        self._resize_timer = self.set_timer(RESIZE_DEBOUNCE_S, self.apply_layout)
+
+    # -- following the database -----------------------------------------------------------------
+
+    def _poll(self) -> None:
+        """Every ``POLL_SECONDS``: if the grid is in front and idle, read the change stamp."""
+        if self.app.screen is not self or not self._loaded or self._busy:
+            return
+        if any(worker.is_running for worker in self.app.workers if worker.node is self):
+            return
+        self._read_stamp(self._request)
+
+    @work(thread=True, exclusive=True, group="grid-stamp", exit_on_error=False)
+    def _read_stamp(self, request: int) -> None:
+        worker = get_current_worker()
+        hotel_id = self._hotel_id
+        if hotel_id is None:
+            return
+        try:
+            with self.db.read() as session:
+                stamp = change_stamp(session, hotel_id)
+        except HotelopsError:
+            return  # the next poll tries again; a page load reports errors
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._stamp_read, request, stamp)
+
+    def _stamp_read(self, request: int, stamp: ChangeStamp) -> None:
+        if request != self._request or self.app.screen is not self or self._busy:
+            return  # a page is on its way (it brings its own stamp) or the user is busy
+        if self.stamp is not None and stamp != self.stamp:
+            self.reload_here()
+        self.stamp = stamp
 
     def on_screen_resume(self) -> None:
         """Back on the grid (from the detail screen, the scanner): read the page again."""
@@ -440,6 +610,7 @@ class ReviewGrid(Screen[None]):
             hotel_id = self._hotel_id
             assert hotel_id is not None
             with self.db.read() as session:
+                stamp = change_stamp(session, hotel_id)
                 page = list_inbox(
                     session,
                     hotel_id,
@@ -470,7 +641,7 @@ class ReviewGrid(Screen[None]):
                 self.app.call_from_thread(self._show_error, str(exc))
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_page, request, query, page, counts)
+            self.app.call_from_thread(self._show_page, request, query, page, counts, stamp)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#status-line", Static).update(Text(message, style="bold red"))
@@ -480,10 +651,16 @@ class ReviewGrid(Screen[None]):
         return next(name for name, status in TABS.items() if status == self.filter.status)
 
     def _show_page(
-        self, request: int, query: GridQuery, page: InboxPage, counts: dict[str, int]
+        self,
+        request: int,
+        query: GridQuery,
+        page: InboxPage,
+        counts: dict[str, int],
+        stamp: ChangeStamp | None = None,
     ) -> None:
         if request != self._request:
             return  # a newer request is on its way
+        self.stamp = stamp
         if not page.rows and (query.after or query.before or query.start):
             # The rows past the edge went away (decided elsewhere): start from the top.
             self.page_offset = 0
@@ -500,6 +677,7 @@ class ReviewGrid(Screen[None]):
             label = f"{name.capitalize()} ({count})"
             if tab.label_text != label:  # a new label lays the tabs out again
                 tab.label = label
+        self.apply_layout()
         table = self.query_one(PageTable)
         table.clear()
         for row in page.rows:
@@ -545,15 +723,31 @@ class ReviewGrid(Screen[None]):
                     table.update_cell(str(row.id), "marks", cell)
 
     def _cells(self, row: InboxRow) -> list[str | Text]:
+        """The row's cells for the columns the layout shows, in their order."""
+        layout = self.columns_layout
+        content = (
+            CONTENT_SHORT.get(row.content, row.content) if layout.short_content else row.content
+        )
+        agency = clip(row.agency, layout.agency_width) if layout.agency_width else row.agency
+        cells: dict[str, str | Text] = dict(
+            zip(
+                (key for _, key in COLUMNS),
+                self._all_cells(row, content, agency),
+                strict=True,
+            )
+        )
+        return [cells[key] for _, key, _ in layout.columns]
+
+    def _all_cells(self, row: InboxRow, content: str, agency: str) -> list[str | Text]:
         return [
             SELECTED_MARK if row.id in self.selected else "",
             marks_cell(row, self.price_marks.get(row.id)),
             str(row.id),
             Text(row.status, style=STATUS_STYLE.get(row.status, "")),
-            Text(row.content, style=CONTENT_STYLE.get(row.content, "")),
+            Text(content, style=CONTENT_STYLE.get(row.content, "")),
             row.operator,
-            row.agency,
-            clip(row.guest_names, self.guests_width),
+            agency,
+            clip(row.guest_names, self.columns_layout.guests_width),
             row.voucher,
             row.check_in.isoformat(),
             row.check_out.isoformat(),
@@ -649,8 +843,18 @@ class ReviewGrid(Screen[None]):
         self.query_one(PageTable).focus()
 
     def action_show_tab(self, name: str) -> None:
-        """Show one status tab (pending, approved, rejected, all)."""
-        self.query_one(Tabs).active = name
+        """Show one status tab (pending, approved, rejected, all); the active one reloads."""
+        tabs = self.query_one(Tabs)
+        if tabs.active == name:
+            self.action_reload_page()
+        else:
+            tabs.active = name
+
+    def action_reload_page(self) -> None:
+        """Read the page and the counts again (ctrl+r, F5), the cursor staying on its row."""
+        if self._loaded:
+            self._show_status("reloading…")
+            self.reload_here()
 
     def action_filters(self) -> None:
         """The filter form: arrival and sale ranges, operators, content, missing, search."""
@@ -722,7 +926,10 @@ class ReviewGrid(Screen[None]):
         return self.page_ids[table.cursor_row]
 
     def action_toggle_select(self) -> None:
-        """Select or unselect the row under the cursor (kept across pages and filters)."""
+        """Select or unselect the row under the cursor, then move down one row.
+
+        The selection is kept across pages and filters.
+        """
         inbox_id = self._cursor_id()
         if inbox_id is None:
             return
@@ -732,7 +939,11 @@ class ReviewGrid(Screen[None]):
         else:
             self.selected.add(inbox_id)
             mark = SELECTED_MARK
-        self.query_one(PageTable).update_cell(str(inbox_id), "sel", mark)
+        table = self.query_one(PageTable)
+        table.update_cell(str(inbox_id), "sel", mark)
+        # Then one row down, like mc or ranger: four presses select four rows.
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1, animate=False)
         self._show_status()
 
     def action_open_reservation(self) -> None:
