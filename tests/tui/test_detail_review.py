@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import DataTable, Static, TabbedContent
 
 from hotelops.core.approval import Outcome
 from hotelops.core.config import LoadedConfig, Settings
@@ -22,11 +22,13 @@ from hotelops.core.models import HotelReservation, InboxDecision
 from hotelops.tui.app import HotelopsApp
 from hotelops.tui.screens.detail import DetailScreen, decision_message
 from hotelops.tui.screens.detail_modals import ConfirmDecision
+from hotelops.tui.screens.detail_tools import VersionDiffModal
 
 pytestmark = pytest.mark.anyio
 
 WORKED_VOUCHER = "79194577"  # TUI, STDLV, 2026-08-29..09-05: every guard passes
 JET2_VOUCHER = "J2H8852390"  # room type, board and rate type unmapped
+HBD_VOUCHER = "75-2461351"  # HBD: new, modification, cancellation (3 versions)
 
 
 @pytest.fixture
@@ -184,3 +186,33 @@ async def test_the_decision_message_says_how_the_operator_was_told(db: Database)
         told = f"operator: {decision.channel} ({decision.channel_result})"
         assert told in text(screen.query_one("#detail-message", Static))
         assert any(told in n.message for n in app._notifications)
+
+
+# -- 3. what each version changed, and its full diff -------------------------------------------
+
+
+async def test_versions_show_old_and_new_and_enter_opens_the_full_diff(db: Database) -> None:
+    app = ReviewApp(db, inbox_id(db, HBD_VOUCHER))
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await detail(pilot)
+        screen.query_one(TabbedContent).active = "tab-log"
+        await pilot.pause()
+        table = screen.query_one("#versions-table", DataTable)
+        changed = str(table.get_row_at(1)[3])
+        assert "check_in: 2026-07-03 → 2026-07-04" in changed
+        # the room types are 25 and 24 characters: the old one is shortened in the table
+        assert "room_type: DOUBLE STANDARD LAND VI… → DOUBLE SUPERIOR SEA VIEW" in changed
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        await wait(pilot)
+        modal = app.screen
+        assert isinstance(modal, VersionDiffModal)
+        lines = text(modal.query_one("#version-diff", Static)).splitlines()
+        at = lines.index("room_type")
+        assert lines[at + 1].split() == ["old", "DOUBLE", "STANDARD", "LAND", "VIEW"]
+        assert lines[at + 2].split() == ["new", "DOUBLE", "SUPERIOR", "SEA", "VIEW"]
+        assert {"check_in", "check_out", "price", "room_type"} <= set(lines)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen

@@ -455,7 +455,8 @@ class DetailScreen(Screen[None]):
                 str(v.version_no),
                 Text(v.content, style=CONTENT_STYLE.get(v.content, "")),
                 v.received_at.strftime("%Y-%m-%d %H:%M"),
-                ", ".join(sorted(v.diff)) if v.diff else "",
+                tools.version_changes(v.diff) if v.diff else "",
+                key=str(v.version_no),
             )
         log = self.query_one("#log-table", DataTable)
         log.clear()
@@ -640,6 +641,10 @@ class DetailScreen(Screen[None]):
             event.stop()
             self.action_link_guest()  # Enter on a guest, as `l`
             return
+        if event.data_table.id == "versions-table" and self.data is not None:
+            event.stop()
+            self.action_version_diff()  # Enter on a version: its full diff
+            return
         if event.data_table.id != "documents-table" or self.data is None:
             return
         event.stop()
@@ -647,6 +652,15 @@ class DetailScreen(Screen[None]):
         self.app.push_screen(
             modals.DocumentModal(self.db, self.data.hotel.code, self.config, document_id)
         )
+
+    def action_version_diff(self) -> None:
+        """Every field the highlighted version changed, old and new (Enter on a version)."""
+        data = self.data
+        table = self.query_one("#versions-table", DataTable)
+        if data is None or not data.detail.versions or table.row_count == 0:
+            return
+        version = data.detail.versions[min(table.cursor_row, len(data.detail.versions) - 1)]
+        self.app.push_screen(tools.VersionDiffModal(version, data.detail.reservation.voucher))
 
     # -- the tools (Rezervasyon İşlem Araçları) ---------------------------------------------
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -38,7 +38,7 @@ from hotelops.core.history import (
     stay_forecast,
 )
 from hotelops.core.hotels import get_hotel
-from hotelops.core.inbox import inbox_detail
+from hotelops.core.inbox import VersionInfo, inbox_detail
 from hotelops.core.money import format_money
 from hotelops.tui.screens.detail_modals import HotelopsModal
 
@@ -139,6 +139,100 @@ class ForecastModal(HotelopsModal[None]):
         else:
             text.append("rooms left on every night", style="green")
         summary.update(text)
+
+
+# -- one version's changes -----------------------------------------------------------------------
+
+
+def diff_value(value: object) -> str:
+    """A stored diff value for people: empty for nothing, lists joined by commas."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(diff_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {diff_value(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def _shorten(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def version_changes(diff: dict[str, Any], width: int = 24) -> str:
+    """``field: old → new`` for each changed field, each value cut to ``width`` characters."""
+    parts = []
+    for name in sorted(diff):
+        change = diff[name]
+        old, new = (
+            change if isinstance(change, list | tuple) and len(change) == 2 else (None, change)
+        )
+        parts.append(
+            f"{name}: {_shorten(diff_value(old), width)} → {_shorten(diff_value(new), width)}"
+        )
+    return "; ".join(parts)
+
+
+def version_diff_text(version: VersionInfo) -> Text:
+    """Every changed field of one version with its full old and new value."""
+    text = Text()
+    if not version.diff:
+        text.append(
+            "the first version: nothing to compare with"
+            if version.version_no == 1
+            else "nothing changed in the compared fields",
+            style="dim",
+        )
+        return text
+    for name in sorted(version.diff):
+        change = version.diff[name]
+        old, new = (
+            change if isinstance(change, list | tuple) and len(change) == 2 else (None, change)
+        )
+        text.append(f"{name}\n", style="bold")
+        text.append("  old  ", style="dim")
+        text.append(f"{diff_value(old)}\n", style="red")
+        text.append("  new  ", style="dim")
+        text.append(f"{diff_value(new)}\n", style="green")
+    text.rstrip()
+    return text
+
+
+class VersionDiffModal(HotelopsModal[None]):
+    """One version of the reservation: every field it changed, the old and the new value."""
+
+    DEFAULT_CSS = """
+    VersionDiffModal > .modal-box {
+        width: 100;
+        max-height: 90%;
+    }
+    VersionDiffModal #version-scroll {
+        height: auto;
+        max-height: 30;
+    }
+    """
+
+    def __init__(self, version: VersionInfo, voucher: str) -> None:
+        super().__init__()
+        self.version = version
+        self.voucher = voucher
+
+    def compose(self) -> ComposeResult:
+        v = self.version
+        with Vertical(classes="modal-box"):
+            yield Label(
+                f"{self.voucher} version {v.version_no} ({v.content}), received "
+                f"{v.received_at:%Y-%m-%d %H:%M}",
+                classes="modal-title",
+            )
+            with VerticalScroll(id="version-scroll"):
+                yield Static(version_diff_text(v), id="version-diff")
+            yield Static("", classes="modal-error")
+            yield Label("↑↓ scroll · Esc close", classes="modal-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#version-scroll", VerticalScroll).focus()
 
 
 # -- print (Yazdır) ------------------------------------------------------------------------------
