@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.style import Style
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, SelectionList, Static, Tab
+from textual.widgets import DataTable, Input, Label, SelectionList, Static, Tab
 
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
@@ -277,6 +277,44 @@ async def test_filter_modal_picks_several_operators(db: Database) -> None:
             "TUIP",
             "PEGS",
         }
+
+
+async def test_operator_list_space_ticks_the_first_at_once_and_enter_applies(
+    db: Database,
+) -> None:
+    app = HotelopsApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_filters(pilot)
+        assert "Enter applies, from any field or list" in str(
+            modal.query_one("#filter-title", Label).render()
+        )
+        listing = modal.query_one("#operators", SelectionList)
+        first = str(listing.get_option_at_index(0).value)
+        # Tab from the search field, past the content picker, to the operator list.
+        modal.query_one("#filter-search", Input).focus()
+        await pilot.press("tab", "tab")
+        assert listing.has_focus
+        await pilot.press("space")  # no ↓ needed: the first operator is highlighted
+        assert listing.selected == [first]
+        await pilot.press("enter")  # applies (it does not tick or untick)
+        grid = await settle(pilot)
+        expected, total = core_ids(db, InboxFilter(status=InboxStatus.PENDING, operators=(first,)))
+        assert grid.filter.operators == (first,)
+        assert grid.page_ids == expected and grid.total == total
+
+
+async def test_enter_on_the_missing_checkbox_applies_and_space_ticks_it(db: Database) -> None:
+    expected, total = core_ids(db, InboxFilter(status=InboxStatus.PENDING, missing_mappings=True))
+    app = HotelopsApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_filters(pilot)
+        modal.query_one("#filter-missing").focus()
+        await pilot.press("space", "enter")
+        grid = await settle(pilot)
+        assert grid.filter.missing_mappings is True
+        assert grid.page_ids == expected and grid.total == total < 30
 
 
 async def test_a_bad_filter_date_is_refused_naming_the_field(db: Database) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -45,11 +45,58 @@ CONTENT_CHOICES = [
 ]
 
 
+class OperatorList(SelectionList[str]):
+    """The filter's operators: Space ticks the highlighted one, Enter applies the form.
+
+    The first operator is highlighted as soon as the list has options, so Space works at once.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.apply", "Apply", show=False),
+    ]
+
+    def highlight_first(self) -> None:
+        """Highlight the first operator when nothing is highlighted yet."""
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
+
+    def on_focus(self, event: events.Focus) -> None:
+        """Coming to the list highlights its first operator (when none is)."""
+        self.highlight_first()
+
+
+class EnterCheckbox(Checkbox):
+    """A checkbox that Space ticks and Enter does not: Enter applies the form."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_button", "Toggle", show=False),
+        Binding("enter", "screen.apply", "Apply", show=False),
+    ]
+
+
+class ContentSelect(Select[Content]):
+    """The content picker: Space or ↓ opens it, Enter applies the form (as everywhere)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.apply", "Apply", show=False),
+        Binding("down,space,up", "show_overlay", "Show menu", show=False),
+    ]
+
+
+#: The modal's one rule for Enter and Space, said in its title.
+FILTER_TITLE = (
+    "Filters — Enter applies, from any field or list\n"
+    "Space ticks an operator · Ctrl+R clears · Escape cancels"
+)
+
+
 class FilterModal(ModalScreen[InboxFilter | None]):
     """Arrival and sale ranges, content, operators, missing mappings, search (key ``f``).
 
-    Enter in a field or "Apply" returns the new filter; "Clear" returns an empty one (the
-    status tab is kept); Escape leaves the filter as it was.
+    Enter anywhere in the form (a field, the operator list, the checkbox, the content picker)
+    or "Apply" returns the new filter; Space ticks an operator or the checkbox and opens the
+    content picker; "Clear" returns an empty one (the status tab is kept); Escape leaves the
+    filter as it was.
     """
 
     DEFAULT_CSS = """
@@ -105,7 +152,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
     def compose(self) -> ComposeResult:
         f = self.current
         with VerticalScroll(id="filter-box"):
-            yield Label("Filters — Enter or Ctrl+S applies, Ctrl+R clears, Escape cancels")
+            yield Label(FILTER_TITLE, id="filter-title")
             with Horizontal(classes="filter-row"):
                 yield Label("Arrival")
                 yield Input(_day(f.arrival_from), placeholder="from", id="arrival-from")
@@ -117,20 +164,22 @@ class FilterModal(ModalScreen[InboxFilter | None]):
             with Horizontal(classes="filter-row"):
                 yield Label("Search")
                 yield Input(f.search, placeholder="voucher or guest name", id="filter-search")
-                yield Select(
+                yield ContentSelect(
                     CONTENT_CHOICES,
                     value=f.content if f.content else Select.NULL,
                     prompt="any content",
                     id="filter-content",
                 )
-            yield Label("Operators (space picks; none = all)")
-            yield SelectionList[str](id="operators")
+            yield Label("Operators (Space ticks; none ticked = all)")
+            yield OperatorList(id="operators")
             yield Static("", id="filter-error")
             with Horizontal(id="filter-buttons", classes="filter-row"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Clear all", id="clear")
                 yield Button("Cancel", id="cancel")
-                yield Checkbox("Missing mappings only", f.missing_mappings, id="filter-missing")
+                yield EnterCheckbox(
+                    "Missing mappings only", f.missing_mappings, id="filter-missing"
+                )
 
     def on_mount(self) -> None:
         self.query_one("#arrival-from", Input).focus()
@@ -151,7 +200,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
 
     def _show_operators(self, counts: list[OperatorCount]) -> None:
         chosen = {code.upper() for code in self.current.operators}
-        listing = self.query_one("#operators", SelectionList)
+        listing = self.query_one("#operators", OperatorList)
         listing.clear_options()
         listing.add_options(
             [
@@ -163,6 +212,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
                 for c in counts
             ]
         )
+        listing.highlight_first()
 
     def _error(self, message: str) -> None:
         self.query_one("#filter-error", Static).update(message)
