@@ -18,7 +18,7 @@ from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
-from hotelops.core.models import HotelReservation, InboxDecision
+from hotelops.core.models import HotelReservation, InboxDecision, InboxReservation
 from hotelops.tui.app import HotelopsApp
 from hotelops.tui.screens.detail import DetailScreen, decision_message
 from hotelops.tui.screens.detail_modals import ConfirmDecision
@@ -216,3 +216,34 @@ async def test_versions_show_old_and_new_and_enter_opens_the_full_diff(db: Datab
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+# -- 4. the notes in full in the Extra info tab ------------------------------------------------
+
+
+async def test_extra_info_shows_the_notes_in_full_and_wrapped(db: Database) -> None:
+    target = inbox_id(db, WORKED_VOUCHER)
+    agency_note = "late arrival around midnight, " * 6 + "please keep the room"
+    hotel_note = "honeymoon couple: flowers and a bottle of wine on arrival, " * 3 + "end"
+    with db.write() as session:
+        row = session.get(InboxReservation, target)
+        assert row is not None
+        row.agency_note, row.hotel_note = agency_note, hotel_note
+        row.cancellation_note = "the guest asked to keep the deposit for a later stay " * 2
+        session.add(row)
+    app = ReviewApp(db, target)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await detail(pilot)
+        sales = screen.query_one("#detail-sales", Static)
+        assert sales.size.width < len(agency_note)  # the panel shows it cut
+        screen.query_one(TabbedContent).active = "tab-extra"
+        await pilot.pause()
+        extra = screen.query_one("#extra-info", Static)
+        shown = text(extra)
+        assert agency_note in shown
+        assert hotel_note in shown
+        assert "for a later stay the guest asked to keep the deposit for a later stay" in shown
+        assert "arrival flight" in shown
+        # wrapped to the tab's width: more screen lines than text lines
+        assert extra.size.width <= 100
+        assert extra.size.height > len(shown.splitlines())

@@ -287,7 +287,7 @@ class DetailScreen(Screen[None]):
                 yield DataTable(id="prices-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Documents", id="tab-documents"):
                 yield DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("Extra info", id="tab-extra"):
+            with TabPane("Extra info", id="tab-extra"), VerticalScroll():
                 yield Static("", id="extra-info")
             with TabPane("Versions/Log", id="tab-log"), VerticalScroll():
                 yield DataTable(id="versions-table", cursor_type="row")
@@ -1057,7 +1057,8 @@ def options_text(options: PriceOptions) -> Text:
 
 
 def extra_text(detail: InboxDetail) -> Text:
-    """Flights (the sales details are in the sales panel)."""
+    """Flights, then the agency, hotel and cancellation notes in full (the sales panel shows
+    them cut to its width); the widget wraps them."""
     row = detail.reservation
     lines = [
         f"arrival flight    {row.arrival_flight or '-'} {row.arrival_route} "
@@ -1065,4 +1066,13 @@ def extra_text(detail: InboxDetail) -> Text:
         f"departure flight  {row.departure_flight or '-'} {row.departure_route} "
         f"{row.departure_flight_time}".rstrip(),
     ]
-    return Text("\n".join(lines))
+    text = Text("\n".join(lines))
+    for label, note in (("agency note", row.agency_note), ("hotel note", row.hotel_note)):
+        text.append(f"\n\n{label}\n", style="bold")
+        text.append(note or "—")
+    if row.cancellation_date or row.cancellation_note:
+        text.append("\n\ncancellation", style="bold red")
+        if row.cancellation_date:
+            text.append(f" {row.cancellation_date.isoformat()}", style="bold red")
+        text.append(f"\n{row.cancellation_note or '—'}", style="red")
+    return text
