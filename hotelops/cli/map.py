@@ -21,6 +21,7 @@ from hotelops.core.mapping import (
     import_csv,
     list_mappings,
     missing,
+    set_default_agency,
     set_mapping,
     suggest,
 )
@@ -44,6 +45,11 @@ def _applied(applied: Applied) -> str:
     if applied.filled:
         text += f", {applied.filled} got price code/segment/source from the agency card"
     return text
+
+
+def _code(operator_code: str) -> str:
+    """An operator code as printed: quoted, or ``(none sent)`` for the empty code."""
+    return repr(operator_code) if operator_code else "(none sent)"
 
 
 @app.command("missing")
@@ -84,7 +90,10 @@ def set_command(
     kind: Annotated[
         MappingKind, typer.Argument(help="agency, room_type, board, market, rate_type.")
     ],
-    code: Annotated[str, typer.Argument(help="The code as the operator sends it.")],
+    code: Annotated[
+        str,
+        typer.Argument(help="The code as the operator sends it ('' = when it sends none)."),
+    ],
     hotel_code: Annotated[str, typer.Argument(help="The hotel's code it means.")],
     occupancy: Annotated[
         str, typer.Option("--occupancy", help="Room types only: fix the occupancy (DBL ...).")
@@ -113,9 +122,36 @@ def set_command(
     )
     occ = f" occupancy {m.occupancy}" if m.occupancy else ""
     out.print(
-        f"{verb}: {m.operator} {m.kind} {m.operator_code!r} → {m.hotel_code}{occ}",
+        f"{verb}: {m.operator} {m.kind} {_code(m.operator_code)} → {m.hotel_code}{occ}",
         markup=False,
     )
+    out.print(_applied(result.applied), markup=False)
+
+
+@app.command("default-agency")
+def default_agency_command(
+    ctx: typer.Context,
+    operator: Annotated[str, typer.Argument(help="Operator code (BAH, JET2 ...).")],
+    agency: Annotated[str, typer.Argument(help="The hotel's agency code to use.")],
+    hotel: HotelOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Give an operator a default agency: used when it sends no agency; applied at once."""
+    app_state = state(ctx)
+    result = set_default_agency(
+        app_state.database(),
+        app_state.hotel_code(hotel),
+        operator,
+        agency,
+        user=app_state.user(),
+    )
+    if wants_json(ctx, json_out):
+        print_json(result)
+        return
+    was = f" (was {result.previous})" if result.previous else ""
+    if result.previous == result.agency:
+        was = " (unchanged)"
+    out.print(f"default agency: {result.operator} → {result.agency}{was}", markup=False)
     out.print(_applied(result.applied), markup=False)
 
 
@@ -146,7 +182,8 @@ def list_command(
         box=box.SIMPLE_HEAD,
     )
     for m in rows:
-        table.add_row(m.operator, m.kind, m.operator_code, f"[bold]{m.hotel_code}[/]", m.occupancy)
+        code = m.operator_code or "[dim](none sent)[/]"
+        table.add_row(m.operator, m.kind, code, f"[bold]{m.hotel_code}[/]", m.occupancy)
     out.print(table)
 
 
@@ -172,7 +209,7 @@ def delete_command(
     )
     m = result.mapping
     out.print(
-        f"deleted: {m.operator} {m.kind} {m.operator_code!r} → {m.hotel_code}; "
+        f"deleted: {m.operator} {m.kind} {_code(m.operator_code)} → {m.hotel_code}; "
         f"{result.blocked} pending reservation(s) carry the code",
         markup=False,
     )

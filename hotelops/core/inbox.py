@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Integer, and_, exists, func, inspect, literal, or_, tuple_
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -40,6 +41,10 @@ MAPPED_COLUMNS = {
     MappingKind.MARKET: "operator_market",
     MappingKind.RATE_TYPE: "operator_rate_type",
 }
+#: Kinds a reservation cannot do without: sending nothing for one of them is missing unless the
+#: operator has a default for it (a ``""`` mapping, or for the agency the operator's default
+#: agency). ``hotelops.core.mapping.REQUIRED`` is this.
+REQUIRED_KINDS = (MappingKind.AGENCY, MappingKind.ROOM_TYPE, MappingKind.BOARD)
 SORTABLE = {"received", "check_in", "sale_date", "voucher", "operator", "id"}
 
 
@@ -142,13 +147,28 @@ class OperatorCount:
 
 
 def _missing_condition(kind: MappingKind) -> ColumnElement[bool]:
+    """SQL: the row's code of this kind has no mapping (as ``MappingTable.resolve`` says).
+
+    An empty code is looked up as the ``""`` mapping (the operator's default for the kind), so
+    one EXISTS serves both; only required kinds count an empty code, and an empty agency is
+    also covered by the operator's default agency.
+    """
     column = getattr(InboxReservation, MAPPED_COLUMNS[kind])
     mapped = exists().where(
         col(Mapping.operator_id) == col(InboxReservation.operator_id),
         col(Mapping.kind) == kind.value,
         col(Mapping.operator_code) == column,
     )
-    return and_(column != "", ~mapped)
+    if kind not in REQUIRED_KINDS:
+        return and_(column != "", ~mapped)
+    if kind is MappingKind.AGENCY:
+        card = aliased(Operator)  # the listing may join Operator itself: never correlate
+        has_default = exists().where(
+            col(card.id) == col(InboxReservation.operator_id),
+            col(card.default_agency_id).is_not(None),
+        )
+        return and_(~mapped, or_(column != "", ~has_default))
+    return ~mapped
 
 
 def _conditions(hotel_id: int, f: InboxFilter) -> list[Any]:
@@ -372,9 +392,16 @@ def _with_marks(session: Session, hotel_id: int, rows: list[InboxRow]) -> list[I
             )
         )
     }
-    operators = dict(
-        session.exec(select(Operator.code, Operator.id).where(Operator.hotel_id == hotel_id)).all()
-    )
+    operators: dict[str, int | None] = {}
+    default_agency: set[int | None] = set()
+    for code, operator_id, agency_id in session.exec(
+        select(Operator.code, Operator.id, Operator.default_agency_id).where(
+            Operator.hotel_id == hotel_id
+        )
+    ):
+        operators[code] = operator_id
+        if agency_id is not None:
+            default_agency.add(operator_id)
     out = []
     for row in rows:
         values = {
@@ -388,10 +415,16 @@ def _with_marks(session: Session, hotel_id: int, rows: list[InboxRow]) -> list[I
         missing = tuple(
             kind.value
             for kind, value in values.items()
-            if value and (operator_id, kind.value, value) not in mapped
+            if _is_missing(kind, value, (operator_id, kind.value, value) in mapped)
+            and not (kind is MappingKind.AGENCY and not value and operator_id in default_agency)
         )
         out.append(replace(row, hotel_reservation_id=linked.get(row.id), missing=missing))
     return out
+
+
+def _is_missing(kind: MappingKind, value: str, mapped: bool) -> bool:
+    """A code without a mapping; an empty one only for a required kind (see REQUIRED_KINDS)."""
+    return not mapped and (bool(value) or kind in REQUIRED_KINDS)
 
 
 def _row(r: InboxReservation, code: str, name: str) -> InboxRow:
@@ -497,7 +530,12 @@ def inbox_detail(session: Session, hotel_id: int, inbox_id: int) -> InboxDetail:
     missing = {
         kind.value: getattr(row, column)
         for kind, column in MAPPED_COLUMNS.items()
-        if getattr(row, column) and (kind.value, getattr(row, column)) not in mapped
+        if _is_missing(kind, getattr(row, column), (kind.value, getattr(row, column)) in mapped)
+        and not (
+            kind is MappingKind.AGENCY
+            and not getattr(row, column)
+            and operator.default_agency_id is not None
+        )
     }
     linked = session.exec(
         select(HotelReservation).where(HotelReservation.inbox_reservation_id == inbox_id)

@@ -9,9 +9,14 @@ Decisions:
 * Operator codes match exactly (case and spaces included), as the inbox's ``missing_mappings``
   filter does in SQL, so both always agree on what is missing.
 * An operator code that is sent but not mapped is missing, whatever its kind.
-* An empty agency falls back to the operator card's default agency; an empty agency without one,
-  an empty room type and an empty board are missing (a reservation needs all three), reported
-  with the value ``""``. An empty market or rate type is not missing.
+* A mapping whose operator code is ``""`` says what the operator means when it sends nothing
+  for a kind (its default for that kind): ``map set BAH agency '' KIVI`` maps every BAH
+  reservation without an agency to KIVI.
+* An empty agency falls back to the operator card's default agency, else to the ``""`` agency
+  mapping; an empty room type or board falls back to the ``""`` mapping. When there is none, an
+  empty agency, room type or board is missing (a reservation needs all three), reported with
+  the value ``""``. An empty market or rate type is never missing (a ``""`` mapping still fills
+  it).
 * Market: a market mapping wins; else the agency card's default market.
 * Price code, segment and source: the inbox reservation's own when set, else the agency card's.
 """
@@ -35,7 +40,7 @@ from hotelops.core import auditlog
 from hotelops.core.db import Database
 from hotelops.core.errors import InputError, NotFound, Problem
 from hotelops.core.hotels import get_hotel
-from hotelops.core.inbox import MAPPED_COLUMNS
+from hotelops.core.inbox import MAPPED_COLUMNS, REQUIRED_KINDS
 from hotelops.core.models import (
     Agency,
     Board,
@@ -53,7 +58,7 @@ from hotelops.core.sqltypes import utcnow
 from hotelops.core.text import fold
 
 #: Kinds a reservation cannot do without, even when the operator sends nothing for them.
-REQUIRED = (MappingKind.AGENCY, MappingKind.ROOM_TYPE, MappingKind.BOARD)
+REQUIRED = REQUIRED_KINDS
 CSV_COLUMNS = ("operator", "kind", "operator_code", "hotel_code", "occupancy")
 #: ``map suggest --yes`` accepts the best candidate only above this score.
 AUTO_ACCEPT = 0.75
@@ -183,10 +188,15 @@ class MappingTable:
         for kind, column in MAPPED_COLUMNS.items():
             value: str = getattr(row, column)
             if not value:
-                if kind in REQUIRED:
-                    if kind is MappingKind.AGENCY and operator_id in self._default_agency:
-                        found[kind.value] = self._default_agency[operator_id]
-                        continue
+                if kind is MappingKind.AGENCY and operator_id in self._default_agency:
+                    found[kind.value] = self._default_agency[operator_id]
+                    continue
+                default = codes.get((operator_id, kind.value, ""))
+                if default is not None:  # what this operator's "sent nothing" means
+                    found[kind.value] = default[0]
+                    if kind is MappingKind.ROOM_TYPE:
+                        occupancy = default[1]
+                elif kind in REQUIRED:
                     missing[kind.value] = ""
                     messages[kind.value] = _empty_message(operator, kind)
                 continue
@@ -227,12 +237,16 @@ def _quote(value: str) -> str:
 
 
 def _empty_message(operator: str, kind: MappingKind) -> str:
+    how = (
+        f"map what {operator} sends as no {_label(kind)}: m on the detail screen, "
+        f"or hotelops map set {operator} {kind.value} '' HOTEL_CODE"
+    )
     if kind is MappingKind.AGENCY:
         return (
-            f"{operator} sent no agency and operator {operator} has no default agency "
-            "(give the operator a default agency, or choose the agency on the reservation)"
+            f"{operator} sent no agency and {operator} has no default agency ({how}; "
+            f"or hotelops map default-agency {operator} AGENCY)"
         )
-    return f"{operator} sent no {_label(kind)} (choose the hotel's {_label(kind)} by hand)"
+    return f"{operator} sent no {_label(kind)} ({how})"
 
 
 def _code_by_id(session: Session, model: type[Market | Segment | Source], hotel_id: int) -> dict:
@@ -450,12 +464,9 @@ class _Checker:
         except InputError as exc:
             problems.append(Problem(source, "kind", str(exc)))
             mkind = None
+        # An empty operator code is allowed: it maps what the operator means by sending nothing.
         operator_code = operator_code.strip()
-        if not operator_code:
-            problems.append(
-                Problem(source, "operator_code", "is empty", "name the code the operator sends")
-            )
-        elif len(operator_code) > 120:
+        if len(operator_code) > 120:
             problems.append(Problem(source, "operator_code", "is longer than 120 characters"))
         hotel_code = hotel_code.strip()
         occupancy = occupancy.strip().upper()
@@ -705,6 +716,69 @@ def set_mapping(
         applied = _apply(session, hid, before, {key}, user)
         row = _row(mapping, checked.operator)
         return SetResult(row, outcome == "created", previous, applied, outcome)
+
+
+@dataclass(frozen=True)
+class DefaultAgencyResult:
+    """An operator's default agency set, what it was, and what it unblocked."""
+
+    operator: str
+    agency: str
+    previous: str  # the agency code before, "" when there was none
+    applied: Applied
+
+
+def set_default_agency(
+    db: Database, hotel_code: str | None, operator_code: str, agency_code: str, *, user: str
+) -> DefaultAgencyResult:
+    """Give an operator a default agency (used when it sends none); audited, applied at once.
+
+    An unknown or inactive agency is refused, naming the hotel's agency codes.
+    """
+    with db.write() as session:
+        hotel = get_hotel(session, hotel_code)
+        hid = hotel.id or 0
+        operator = _find_operator(_operators(session, hid), operator_code)
+        agencies = list(
+            session.exec(select(Agency).where(Agency.hotel_id == hid).order_by(col(Agency.code)))
+        )
+        wanted = agency_code.strip().upper()
+        agency = next((a for a in agencies if a.code.upper() == wanted and a.active), None)
+        if agency is None:
+            known = [a.code for a in agencies if a.active]
+            near = _close(agency_code, known)
+            hint = f"close matches: {', '.join(near)}" if near else f"known: {', '.join(known)}"
+            raise InputError(
+                f"agency: the hotel has no agency {agency_code!r} ({hint})",
+                [
+                    Problem(
+                        operator.code, "agency", f"no agency {agency_code!r} in this hotel", hint
+                    )
+                ],
+            )
+        by_id = {a.id: a.code for a in agencies}
+        previous = by_id.get(operator.default_agency_id, "") if operator.default_agency_id else ""
+        if operator.default_agency_id == agency.id:
+            return DefaultAgencyResult(operator.code, agency.code, previous, Applied())
+        before_table = MappingTable.load(session, hid)
+        before = {"default_agency": previous}
+        operator.default_agency_id = agency.id
+        session.add(operator)
+        session.flush()
+        auditlog.record(
+            session,
+            hotel_id=hid,
+            user=user,
+            action="operator.default_agency",
+            entity="operator",
+            entity_id=operator.id,
+            before=before,
+            after={"default_agency": agency.code},
+            note="hotelops map default-agency",
+        )
+        key = (operator.id or 0, MappingKind.AGENCY, "")
+        applied = _apply(session, hid, before_table, {key}, user)
+        return DefaultAgencyResult(operator.code, agency.code, previous, applied)
 
 
 @dataclass(frozen=True)

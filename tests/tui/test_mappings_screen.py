@@ -240,23 +240,44 @@ async def test_delete_asks_first_and_escape_keeps_the_mapping(db: Database) -> N
     assert [(a.user, (a.before or {}).get("operator_code")) for a in audit] == [("clerk", "DD01")]
 
 
-async def test_a_code_the_operator_never_sent_shows_what_to_do(db: Database) -> None:
+async def test_enter_on_a_code_the_operator_never_sent_maps_it_with_the_picker(
+    db: Database,
+) -> None:
     with db.read() as session:
         gap = next(g for g in missing(session, hotel_id(db), "MELI") if g.kind == "agency")
     assert gap.operator_value == ""
-    app = HotelopsApp(db, "KIV")
+    app = HotelopsApp(db, "KIV", user="clerk")
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await open_screen(pilot)
         await choose_operator(pilot, screen, "MELI")
-        await put_cursor_on(pilot, screen, "#missing-table", "(nothing sent)")
-        await pilot.press("enter")
-        await wait(pilot)
-        assert app.screen is screen  # no picker: there is no code to map
-        assert status(screen) == gap.message
-        assert "give the operator a default agency" in status(screen)
+        await put_cursor_on(pilot, screen, "#missing-table", "(none sent)")
         await pilot.press("y")
         await wait(pilot)
-        assert status(screen) == gap.message
+        assert app.screen is screen  # no suggestion to accept for a code never sent
+        assert "Enter picks the hotel agency for it by hand" in status(screen)
+        await pilot.press("enter")
+        await wait(pilot)
+        picker = app.screen
+        assert isinstance(picker, MappingPicker)
+        assert (picker.operator_code, picker.kind, picker.operator_value) == ("MELI", "agency", "")
+        await pilot.press(*"ETS")
+        await wait(pilot)
+        await pilot.press("enter")
+        await wait(pilot)
+        assert app.screen is screen
+        assert "mapped MELI agency (none sent) → ETS" in status(screen)
+        assert "(none sent)" not in [row[1] for row in rows_of(screen, "#missing-table")]
+        await pilot.press("2")
+        await pilot.pause()
+        assert ["agency", "(none sent)", "ETS", ""] in rows_of(screen, "#mappings-table")
+    with db.read() as session:
+        mapped = {
+            (m.kind, m.operator_code): m.hotel_code
+            for m in list_mappings(session, hotel_id(db), "MELI")
+        }
+        left = {(g.kind, g.operator_value) for g in missing(session, hotel_id(db), "MELI")}
+    assert mapped[("agency", "")] == "ETS"
+    assert ("agency", "") not in left
 
 
 async def test_x_outside_the_mappings_tab_is_refused_in_words(db: Database) -> None:

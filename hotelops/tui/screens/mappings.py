@@ -69,6 +69,12 @@ def kind_label(kind: str) -> str:
     return kind.replace("_", " ")
 
 
+def _gap_label(gap: MissingRow) -> str:
+    """``JET2 room type 'Family Room'``, or ``ODEO board (none sent)`` for a code never sent."""
+    value = repr(gap.operator_value) if gap.operator_value else "(none sent)"
+    return f"{gap.operator} {kind_label(gap.kind)} {value}"
+
+
 def best_text(row: MissingRow) -> Text:
     """The best suggestion and its score, green when ``y`` would accept it."""
     if row.best is None:
@@ -369,7 +375,7 @@ class MappingsScreen(Screen[None]):
         for gap in rows:
             table.add_row(
                 kind_label(gap.kind),
-                gap.operator_value or Text("(nothing sent)", style="dim"),
+                gap.operator_value or Text("(none sent)", style="dim"),
                 Text(str(gap.blocked), justify="right"),
                 best_text(gap),
             )
@@ -383,7 +389,7 @@ class MappingsScreen(Screen[None]):
         for mapping in rows:
             table.add_row(
                 kind_label(mapping.kind),
-                mapping.operator_code,
+                mapping.operator_code or Text("(none sent)", style="dim"),
                 Text(mapping.hotel_code, style="bold"),
                 mapping.occupancy,
             )
@@ -457,19 +463,15 @@ class MappingsScreen(Screen[None]):
         gap = self._missing_under_cursor()
         if gap is None:
             return
-        if not gap.operator_value:
-            # Nothing sent, nothing to map: the core's message says what to do instead.
-            self.show_status(gap.message, True)
-            return
+        # A code never sent ("") is mapped too: the hotel code then stands for what the
+        # operator means when it sends nothing of this kind (the core's "" mapping).
         picker = MappingPicker(
             self.db, self.hotel_code, gap.operator, gap.kind, gap.operator_value, self.user
         )
 
         def picked(code: str | None) -> None:
             if code:
-                self.show_status(
-                    f"mapped {gap.operator} {kind_label(gap.kind)} {gap.operator_value!r} → {code}"
-                )
+                self.show_status(f"mapped {_gap_label(gap)} → {code}")
             self.load(gap.operator)
 
         self.app.push_screen(picker, picked)
@@ -483,7 +485,12 @@ class MappingsScreen(Screen[None]):
         if gap is None:
             return
         if not gap.operator_value:
-            self.show_status(gap.message, True)
+            # Nothing sent, nothing to compare: no suggestion; Enter picks the code by hand.
+            self.show_status(
+                f"no suggestion for what {gap.operator} never sends: Enter picks the hotel "
+                f"{kind_label(gap.kind)} for it by hand",
+                True,
+            )
             return
         if self._start():
             self._accept(gap)
