@@ -20,7 +20,7 @@ from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
 from hotelops.core.models import HotelReservation, InboxDecision, InboxReservation
 from hotelops.tui.app import HotelopsApp
-from hotelops.tui.screens.detail import DetailScreen, decision_message
+from hotelops.tui.screens.detail import DetailScreen, dashboard_hint, decision_message
 from hotelops.tui.screens.detail_modals import ConfirmDecision
 from hotelops.tui.screens.detail_tools import VersionDiffModal
 
@@ -247,3 +247,55 @@ async def test_extra_info_shows_the_notes_in_full_and_wrapped(db: Database) -> N
         # wrapped to the tab's width: more screen lines than text lines
         assert extra.size.width <= 100
         assert extra.size.height > len(shown.splitlines())
+
+
+# -- 5. the dashboard's way after a refusal naming CLI flags -----------------------------------
+
+
+def test_dashboard_hint_names_the_keys_for_the_cli_flags() -> None:
+    assert (
+        dashboard_hint(
+            "#3 78856480: possible duplicates: #1 78856480 A B (same voucher, confirmed) "
+            "(--link RES_ID to use one, or --create-new)"
+        )
+        == "here: d to choose a duplicate (link or new)"
+    )
+    assert (
+        dashboard_hint(
+            "#9 X: room_type 'DBL SV' is not mapped (hotelops map set JET2 room_type 'DBL SV' "
+            "HOTEL_CODE); stop sale 2026-07-01..2026-07-05 for STDLV closes this stay "
+            "(--ignore-stop-sale to save anyway; it is logged); overbooking: STDLV has 0 room(s) "
+            "left on 2026-07-02 for 1 (--allow-overbooking to save anyway)"
+        )
+        == "here: m to map; t to ignore the stop sale; b to allow overbooking"
+    )
+    assert (
+        dashboard_hint(
+            "internal approval #2 is waiting for selin: they vote with "
+            "`hotelops approve vote 5 --user USER --yes|--no`"
+        )
+        == "here: i to vote or see who votes"
+    )
+    assert (
+        dashboard_hint(
+            "#5 changed since you looked at it (now version 2, pending): look again "
+            "(hotelops inbox show 5) and decide on what is there now"
+        )
+        == "here: r to reload"
+    )
+    assert dashboard_hint("a rejection needs a reason") == ""
+
+
+async def test_a_refusal_ends_with_the_dashboards_way_at_80_columns(db: Database) -> None:
+    app = ReviewApp(db, inbox_id(db, JET2_VOUCHER))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await detail(pilot)
+        await pilot.press("a", "y")
+        screen = await detail(pilot)
+        line = screen.query_one("#detail-message", Static)
+        shown = text(line)
+        assert shown.startswith(f"#{screen.inbox_id} {JET2_VOUCHER}: ")
+        assert shown.endswith("\nhere: m to map")
+        assert line.size.height <= 3
+        refused = [n.message for n in app._notifications if n.severity == "error"]
+        assert refused and refused[-1].endswith("HOTEL_CODE)\nhere: m to map")

@@ -828,7 +828,16 @@ class DetailScreen(Screen[None]):
 
     def _failed(self, message: str, changed: bool = False) -> None:
         self.busy = False
-        self._message(message, error=True)
+        hint = dashboard_hint(message)
+        # The message line holds 3 lines: a long refusal is cut there (the notification has it
+        # in full), the hint keeps its own last line.
+        width = max(self.query_one("#detail-message").content_size.width, 20)
+        shown = message
+        while hint and len(Text(shown).wrap(self.app.console, width)) > 2:
+            shown = shown[: min(len(shown), 2 * width) - 8] + "…"
+        self._message(shown + ("\n" + hint if hint else ""), error=True)
+        if hint:
+            message += "\n" + hint
         self.notify(message, title="refused", severity="error", timeout=10)
         if changed:
             # Someone else decided, or the operator sent a new version: show what is there now.
@@ -866,6 +875,29 @@ def decision_message(outcome: Outcome) -> str:
     ]
     lines.extend(f"warning: {warning}" for warning in outcome.warnings)
     return "\n".join(lines)
+
+
+#: A CLI way out named in a core refusal -> the dashboard's way (``dashboard_hint``).
+DASHBOARD_WAYS = (
+    (("--link RES_ID", "--create-new"), "d to choose a duplicate (link or new)"),
+    (("hotelops map ",), "m to map"),
+    (("--ignore-stop-sale",), "t to ignore the stop sale"),
+    (("--allow-overbooking",), "b to allow overbooking"),
+    (("hotelops price set",), "p for a manual price"),
+    (("hotelops approve vote",), "i to vote or see who votes"),
+    (("hotelops approve start",), "i to start a new internal approval"),
+    (("hotelops inbox show",), "r to reload"),
+)
+
+
+def dashboard_hint(message: str) -> str:
+    """The detail screen's keys for the CLI flags and commands a core refusal names, in one
+    short line ("here: m to map; b to allow overbooking"), or "" when it names none."""
+    hints: list[str] = []
+    for needles, hint in DASHBOARD_WAYS:
+        if any(needle in message for needle in needles) and hint not in hints:
+            hints.append(hint)
+    return "here: " + "; ".join(hints) if hints else ""
 
 
 def file_size(size: int) -> str:
