@@ -156,6 +156,8 @@ NARROW_TERMINAL = 120
 GUESTS_WIDTH_NARROW = 16
 AGENCY_WIDTH_NARROW = 12
 CONTENT_WIDTH_NARROW = 6
+#: Shorter headers on a narrow terminal (a header wider than its cells widens the column).
+NARROW_LABELS = {"content": "Cont.", "operator": "Op"}
 
 
 def clip(text: str, width: int) -> str:
@@ -226,9 +228,10 @@ def grid_layout(width: int, status: InboxStatus | None, sort: str, descending: b
     """The columns for a terminal ``width`` cells wide, the tab's ``status`` and the sort.
 
     Under ``NARROW_TERMINAL`` columns the Status column goes (except on the All tab, where
-    the status differs from row to row), Content shrinks to a short word and Agency and Guests
-    are cut, so Voucher and Check-in stay in view at 80 columns. The sorted column's header
-    ends in ↓ (descending) or ↑.
+    the status differs from row to row), Content shrinks to a short word, Operator is headed
+    "Op", Guests are cut to 16 cells and Agency (cut to 12) moves after Check-in, so that
+    Voucher and Check-in are in view at 80 columns. The sorted column's header ends in ↓
+    (descending) or ↑.
     """
     narrow = width < NARROW_TERMINAL
     if width >= WIDE_TERMINAL:
@@ -241,12 +244,19 @@ def grid_layout(width: int, status: InboxStatus | None, sort: str, descending: b
     if narrow:
         widths["content"] = CONTENT_WIDTH_NARROW
         widths["agency"] = AGENCY_WIDTH_NARROW
+        widths["id"] = None  # fits the page's ids: a young database saves the cells
     sorted_key = SORT_COLUMNS.get(sort)
     arrow = "↓" if descending else "↑"
+    order = list(COLUMNS)
+    if narrow:
+        order.remove(("Agency", "agency"))
+        order.insert(order.index(("Check-in", "check_in")) + 1, ("Agency", "agency"))
     columns = []
-    for label, key in COLUMNS:
+    for label, key in order:
         if key == "status" and narrow and status is not None:
             continue
+        if narrow:
+            label = NARROW_LABELS.get(key, label)
         if key == sorted_key:
             label = f"{label} {arrow}"
         columns.append((label, key, widths.get(key)))
