@@ -3,6 +3,7 @@ operator notice in the outcome, version diffs, full notes, dashboard hints, voti
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,16 +13,23 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TabbedContent
 
+from hotelops.core import internal_approval
 from hotelops.core.approval import Outcome
-from hotelops.core.config import LoadedConfig, Settings
+from hotelops.core.config import LoadedConfig, Settings, SmtpSettings
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
-from hotelops.core.models import HotelReservation, InboxDecision, InboxReservation
+from hotelops.core.models import (
+    ApprovalVote,
+    HotelReservation,
+    InboxDecision,
+    InboxReservation,
+    InternalApproval,
+)
 from hotelops.tui.app import HotelopsApp
 from hotelops.tui.screens.detail import DetailScreen, dashboard_hint, decision_message
-from hotelops.tui.screens.detail_modals import ConfirmDecision
+from hotelops.tui.screens.detail_modals import ApproversModal, ConfirmDecision, VoteModal
 from hotelops.tui.screens.detail_tools import VersionDiffModal
 
 pytestmark = pytest.mark.anyio
@@ -299,3 +307,73 @@ async def test_a_refusal_ends_with_the_dashboards_way_at_80_columns(db: Database
         assert line.size.height <= 3
         refused = [n.message for n in app._notifications if n.severity == "error"]
         assert refused and refused[-1].endswith("HOTEL_CODE)\nhere: m to map")
+
+
+# -- 6. internal approval: Enter closes after warnings; the user's own vote -------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_enter_closes_the_approvers_modal_after_a_send_with_warnings(db: Database) -> None:
+    target = inbox_id(db, WORKED_VOUCHER)
+    nowhere = SmtpSettings(host="127.0.0.1", port=free_port(), starttls=False)
+    app = ReviewApp(db, target, LoadedConfig(Settings(smtp=nowhere), None))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await detail(pilot)
+        await pilot.press("i")
+        await wait(pilot)
+        assert isinstance(app.screen, ApproversModal)
+        await pilot.press("space", "ctrl+s")
+        await wait(pilot)
+        modal = app.screen
+        assert isinstance(modal, ApproversModal)  # the mail warning is shown
+        assert "(Enter or Esc closes)" in text(modal.query_one(".modal-error", Static))
+        await pilot.press("enter")
+        screen = await detail(pilot)
+        assert str(screen.query_one("#btn-approval").label) == "Internal approval 0/1"
+    with db.read() as session:
+        approval = session.exec(select(InternalApproval)).one()
+    assert approval.status == "started"
+
+
+async def test_i_lets_a_waiting_approver_vote_and_tells_others_who_waits(db: Database) -> None:
+    target = inbox_id(db, WORKED_VOUCHER)
+    with db.read() as session:
+        hotel_id = get_hotel(session).id or 0
+    internal_approval.start(
+        db, hotel_id, target, ["selin.aydin", "emre.cakir"], user="office", mailer=None
+    )
+    other = ReviewApp(db, target, user="tester")
+    async with other.run_test(size=(160, 40)) as pilot:
+        screen = await detail(pilot)
+        await pilot.press("i")
+        await wait(pilot)
+        assert app_screen_is(other, DetailScreen)
+        message = text(screen.query_one("#detail-message", Static))
+        assert "is waiting for selin.aydin, emre.cakir" in message
+        assert f"hotelops approve vote {target} --user" in message
+    app = ReviewApp(db, target, user="selin.aydin")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await detail(pilot)
+        await pilot.press("i")
+        await wait(pilot)
+        assert isinstance(app.screen, VoteModal)
+        await pilot.press("shift+tab", *"fine by me", "enter", "y")
+        screen = await detail(pilot)
+        message = text(screen.query_one("#detail-message", Static))
+        assert message.startswith("selin.aydin voted yes: internal approval #")
+        assert message.endswith("is started")
+        assert str(screen.query_one("#btn-approval").label) == "Internal approval 1/2"
+    with db.read() as session:
+        votes = {v.username: v for v in session.exec(select(ApprovalVote))}
+    assert votes["selin.aydin"].vote == "yes"
+    assert votes["selin.aydin"].note == "fine by me"
+    assert votes["emre.cakir"].vote == ""
+
+
+def app_screen_is(app: App[None], kind: type) -> bool:
+    return isinstance(app.screen, kind)

@@ -54,7 +54,7 @@ from hotelops.core.guests import GuestMatch, match_guests
 from hotelops.core.history import voucher_document
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxDetail, inbox_detail
-from hotelops.core.internal_approval import ApprovalStatus
+from hotelops.core.internal_approval import ApprovalStatus, vote_command
 from hotelops.core.internal_approval import status as approval_status
 from hotelops.core.mapping import MappingTable, Resolved
 from hotelops.core.models import AuditEntry, Hotel, InboxDocument, InboxGuest
@@ -555,8 +555,20 @@ class DetailScreen(Screen[None]):
             return
         approval = data.approval
         if approval is not None and approval.status == "started":
+            me = self.user.strip().lower()
+            if any(name.lower() == me for name in approval.waiting):
+                self.app.push_screen(
+                    modals.VoteModal(self.db, data.hotel.code, self.inbox_id, approval, self.user),
+                    self._voted,
+                )
+                return
             waiting = ", ".join(approval.waiting) or "nobody"
-            self.notify(f"internal approval #{approval.id} is waiting for {waiting}")
+            message = (
+                f"internal approval #{approval.id} is waiting for {waiting}; they vote with "
+                f"the command in their mail ({vote_command(self.inbox_id)})"
+            )
+            self._message(message)
+            self.notify(message)
             return
         if approval is not None and approval.status == "approved":
             self.notify(f"internal approval #{approval.id} is approved")
@@ -565,6 +577,12 @@ class DetailScreen(Screen[None]):
             modals.ApproversModal(self.db, data.hotel.code, self.inbox_id, self.config, self.user),
             self._reload_if,
         )
+
+    def _voted(self, result: str | None) -> None:
+        if result:
+            self._message(result)
+            self.notify(result)
+            self.action_reload()
 
     def action_map(self) -> None:
         """Map a missing operator code (each press offers the next missing kind)."""

@@ -1008,7 +1008,105 @@ class ApproversModal(HotelopsModal[bool | None]):
             f"internal approval #{approval_id} started, but not every approver was mailed"
         )
         self.refuse("\n".join(warnings) + "\n(Enter or Esc closes)")
-        self.query_one("#approvers-send", Button).label = "Close"
+        close = self.query_one("#approvers-send", Button)
+        close.label = "Close"
+        close.focus()  # Enter in the list would tick a name; on the button it closes
+
+
+class VoteModal(HotelopsModal[str | None]):
+    """The dashboard user's own vote on a running internal approval (as ``hotelops approve
+    vote``): y votes yes, n votes no, with an optional note; Esc does nothing."""
+
+    DEFAULT_CSS = """
+    VoteModal > .modal-box {
+        width: 80;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "vote(True)", "Vote yes"),
+        Binding("n", "vote(False)", "Vote no"),
+    ]
+
+    def __init__(
+        self,
+        db: Database,
+        hotel_code: str | None,
+        inbox_id: int,
+        approval: internal_approval.ApprovalStatus,
+        user: str,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.hotel_code = hotel_code
+        self.inbox_id = inbox_id
+        self.approval = approval
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        a = self.approval
+        with Vertical(classes="modal-box"):
+            yield Label(
+                f"Internal approval #{a.id} of #{self.inbox_id}: your vote, {self.user}",
+                classes="modal-title",
+            )
+            asked = f"asked by {a.started_by}" + (f": {a.note}" if a.note else "")
+            yield Static(asked, id="vote-asked")
+            yield Static(f"waiting for {', '.join(a.waiting)}", id="vote-waiting")
+            yield Static("", classes="modal-error")
+            yield Input(placeholder="note with the vote (optional)", id="vote-note")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Vote yes (y)", id="vote-yes", variant="success")
+                yield Button("Vote no (n)", id="vote-no", variant="error")
+                yield Button("Cancel (esc)", id="vote-cancel")
+            yield Label(
+                "y votes yes · n votes no · shift+tab: type a note first (Enter, then y or n)",
+                classes="modal-hint",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#vote-yes", Button).focus()
+
+    @on(Button.Pressed, "#vote-yes")
+    def _yes(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_vote(True)
+
+    @on(Button.Pressed, "#vote-no")
+    def _no(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_vote(False)
+
+    @on(Button.Pressed, "#vote-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted, "#vote-note")
+    def _note_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#vote-yes", Button).focus()  # the note is typed: now y or n
+
+    def action_vote(self, approve: bool) -> None:
+        """Record the dashboard user's vote (a no rejects, the last yes approves)."""
+        if self._start():
+            self._vote(approve, self.query_one("#vote-note", Input).value)
+
+    @work(thread=True, group="vote")
+    def _vote(self, approve: bool, note: str) -> None:
+        try:
+            with self.db.read() as session:
+                hotel_id = get_hotel(session, self.hotel_code).id or 0
+            result = internal_approval.vote(
+                self.db, hotel_id, self.inbox_id, self.user, approve, note=note, user=self.user
+            )
+        except HotelopsError as exc:
+            self._refuse_from_thread(str(exc))
+            return
+        word = "yes" if approve else "no"
+        self.app.call_from_thread(
+            self.dismiss,
+            f"{self.user} voted {word}: internal approval #{result.id} is {result.status}",
+        )
 
 
 # -- possible duplicates -------------------------------------------------------------------------
