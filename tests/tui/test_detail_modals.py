@@ -563,9 +563,9 @@ async def test_duplicates_modal_links_the_highlighted_row(db: Database) -> None:
         await pilot.pause()
         table = app.screen.query_one("#duplicates-table")
         cells = [str(c) for c in table.get_row_at(0)]  # type: ignore[attr-defined]
-        assert cells[2] == HUNGARIAN_VOUCHER
-        assert "LEVAI" in cells[3]
-        assert cells[5] == "05.07.2026"
+        assert cells[3] == HUNGARIAN_VOUCHER
+        assert "LEVAI" in cells[4]
+        assert cells[6] == "05.07.2026"
         await pilot.press("l")
         await pilot.pause()
     assert app.results == [("link", found[0].id)]

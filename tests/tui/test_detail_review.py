@@ -29,13 +29,19 @@ from hotelops.core.models import (
 )
 from hotelops.tui.app import HotelopsApp
 from hotelops.tui.screens.detail import DetailScreen, dashboard_hint, decision_message
-from hotelops.tui.screens.detail_modals import ApproversModal, ConfirmDecision, VoteModal
+from hotelops.tui.screens.detail_modals import (
+    ApproversModal,
+    ConfirmDecision,
+    DuplicatesModal,
+    VoteModal,
+)
 from hotelops.tui.screens.detail_tools import VersionDiffModal
 
 pytestmark = pytest.mark.anyio
 
 WORKED_VOUCHER = "79194577"  # TUI, STDLV, 2026-08-29..09-05: every guard passes
 JET2_VOUCHER = "J2H8852390"  # room type, board and rate type unmapped
+DUPLICATE_VOUCHER = "78856480"  # a modification of hotel reservation #1 (same voucher)
 HBD_VOUCHER = "75-2461351"  # HBD: new, modification, cancellation (3 versions)
 
 
@@ -377,3 +383,27 @@ async def test_i_lets_a_waiting_approver_vote_and_tells_others_who_waits(db: Dat
 
 def app_screen_is(app: App[None], kind: type) -> bool:
     return isinstance(app.screen, kind)
+
+
+# -- 7. the duplicates modal fits the terminal, status and why early ---------------------------
+
+
+async def test_duplicates_modal_fits_100_columns_with_status_and_why_shown(db: Database) -> None:
+    app = ReviewApp(db, inbox_id(db, DUPLICATE_VOUCHER))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await detail(pilot)
+        await pilot.press("d")
+        await wait(pilot)
+        modal = app.screen
+        assert isinstance(modal, DuplicatesModal)
+        box = modal.query_one(".modal-box")
+        assert box.region.right <= 100 and box.region.width >= 96
+        table = modal.query_one("#duplicates-table", DataTable)
+        headers = [str(c.label) for c in table.ordered_columns]
+        assert headers[:3] == ["Id", "Status", "Why"]
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[2] == "same voucher"
+        assert row[1]  # the hotel reservation's status
+        # both are on screen, inside the box, without scrolling sideways
+        right = sum(c.get_render_width(table) for c in table.ordered_columns[:3])
+        assert table.region.x + right <= box.region.right

@@ -1117,7 +1117,8 @@ class DuplicatesModal(HotelopsModal[tuple[str, int | None] | None]):
 
     DEFAULT_CSS = """
     DuplicatesModal > .modal-box {
-        width: 150;
+        width: 100%;
+        max-width: 150;
     }
     DuplicatesModal #duplicates-table {
         height: auto;
@@ -1146,33 +1147,34 @@ class DuplicatesModal(HotelopsModal[tuple[str, int | None] | None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#duplicates-table", DataTable)
+        # Status and why first: they decide between linking and a new booking.
         table.add_columns(
             "Id",
-            "Agency",
+            "Status",
+            "Why",
             "Voucher",
             "Guests",
             "Room type",
             "In",
             "Out",
-            "Nat",
             "Rooms",
-            "Status",
-            "Why",
+            "Agency",
+            "Nat",
         )
         for d in self.duplicates:
             rooms = getattr(d, "rooms", getattr(d, "room_count", ""))
             table.add_row(
                 str(d.id),
-                str(getattr(d, "agency", "") or ""),
+                d.status,
+                d.why,
                 d.voucher,
                 d.guest_names,
                 d.room_type,
                 f"{d.arrival:%d.%m.%Y}",
                 f"{d.departure:%d.%m.%Y}",
-                str(getattr(d, "nationality", "") or ""),
                 str(rooms or ""),
-                d.status,
-                d.why,
+                str(getattr(d, "agency", "") or ""),
+                str(getattr(d, "nationality", "") or ""),
                 key=str(d.id),
             )
         table.focus()
