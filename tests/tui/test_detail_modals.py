@@ -617,7 +617,7 @@ async def test_document_modal_shows_the_pdf_text_and_opens_it(
         await pilot.press("o")
         await settle(pilot)
         status = str(app.screen.query_one("#document-status", Static).render())
-        assert "opened BAH_Voucher_9LXWQT.pdf with xdg-open" in status
+        assert status == "asked xdg-open to open BAH_Voucher_9LXWQT.pdf"
         for _ in range(50):
             if opened.exists():
                 break
@@ -626,6 +626,31 @@ async def test_document_modal_shows_the_pdf_text_and_opens_it(
         await pilot.pause()
     assert opened.read_text().strip().endswith(".pdf")
     assert app.results == [None]
+
+
+async def test_document_modal_says_when_the_viewer_fails(
+    db: Database, config: LoadedConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in viewer that cannot open the file: it exits with status 4 at once.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    viewer = bin_dir / "xdg-open"
+    viewer.write_text("#!/bin/sh\nexit 4\n")
+    viewer.chmod(viewer.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    doc = document_id(db, BA_VOUCHER)
+    app = Host(lambda: DocumentModal(db, None, config, doc))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        status = str(app.screen.query_one("#document-status", Static).render())
+        assert status.startswith(
+            "xdg-open failed to open BAH_Voucher_9LXWQT.pdf (exit status 4); the file is /"
+        )
+        assert status.endswith(".pdf")
+        assert Path(status.split("the file is ", 1)[1]).is_file()
+        assert "exit status 4" in error_text(app)
 
 
 async def test_document_modal_says_when_there_is_no_viewer(

@@ -1359,13 +1359,17 @@ def system_viewer() -> list[str] | None:
     return None
 
 
-def open_with_viewer(path: Path, name: str = "") -> str:
-    """Start the system viewer on ``path``, detached; what happened, for the user."""
+def open_with_viewer(path: Path, name: str = "", wait: float = 1.0) -> str:
+    """Start the system viewer on ``path``, detached, and watch it for ``wait`` seconds (call
+    this in a worker): a viewer that exits non-zero in that time failed, and the answer says so
+    with the stored path. Starting it is all that is known otherwise: "asked X to open Y"."""
     command = system_viewer()
     if command is None:
         return f"no system viewer found (xdg-open / open); the file is {path}"
+    tool = Path(command[0]).name
+    shown = name or path.name
     try:
-        subprocess.Popen(
+        process = subprocess.Popen(
             [*command, str(path)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -1375,8 +1379,14 @@ def open_with_viewer(path: Path, name: str = "") -> str:
             env=os.environ.copy(),
         )
     except OSError as exc:
-        return f"could not start {command[0]}: {exc}; the file is {path}"
-    return f"opened {name or path.name} with {Path(command[0]).name}"
+        return f"could not start {tool}: {exc}; the file is {path}"
+    try:
+        code = process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        return f"asked {tool} to open {shown}"  # still running: a viewer window, most likely
+    if code != 0:
+        return f"{tool} failed to open {shown} (exit status {code}); the file is {path}"
+    return f"asked {tool} to open {shown}"
 
 
 class DocumentModal(HotelopsModal[None]):
@@ -1458,3 +1468,5 @@ class DocumentModal(HotelopsModal[None]):
             return
         message = open_with_viewer(path, self.info.file_name if self.info else "")
         self.app.call_from_thread(self.query_one("#document-status", Static).update, message)
+        if " failed to open " in message:
+            self._refuse_from_thread(message)
