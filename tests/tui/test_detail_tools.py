@@ -168,7 +168,7 @@ async def test_forecast_shows_the_core_numbers_with_the_full_night_in_red(
         assert isinstance(modal, ForecastModal)
         table = modal.query_one("#forecast-table", DataTable)
         headers = [str(c.label) for c in table.columns.values()]
-        assert headers == ["Night", "STDLV rooms", "Sold", "Left", "Occupancy"]
+        assert headers == ["Night", "STDLV rooms", "Sold", "Left", "Hotel occ."]
         assert table.row_count == 7 == len(expected)
         for index, n in enumerate(expected):
             assert row_texts(table, index) == [
@@ -188,6 +188,7 @@ async def test_forecast_shows_the_core_numbers_with_the_full_night_in_red(
         assert isinstance(before, Text) and before.plain == "60" and before.style == "green"
         summary = rendered(modal.query_one("#forecast-summary", Static))
         assert "1 night(s) short of rooms (first 01.09.2026)" in summary
+        assert "Hotel occ. is the whole hotel's occupancy (every room type)" in summary
         await pilot.press("escape")
         await detail(pilot)
 

@@ -68,7 +68,7 @@ def forecast_rows(forecast: StayForecast) -> list[tuple[Text, ...]]:
 
 
 class ForecastModal(HotelopsModal[None]):
-    """Room-type availability and hotel occupancy for each night of the stay."""
+    """Room-type availability, and the whole hotel's occupancy, for each night of the stay."""
 
     DEFAULT_CSS = """
     ForecastModal > .modal-box {
@@ -125,7 +125,7 @@ class ForecastModal(HotelopsModal[None]):
             summary.update("")
             self.refuse(forecast.unmapped)
             return
-        table.add_columns("Night", f"{forecast.room_type} rooms", "Sold", "Left", "Occupancy")
+        table.add_columns("Night", f"{forecast.room_type} rooms", "Sold", "Left", "Hotel occ.")
         for index, row in enumerate(forecast_rows(forecast)):
             table.add_row(*row, key=str(index))
         short = forecast.short
@@ -138,6 +138,11 @@ class ForecastModal(HotelopsModal[None]):
             )
         else:
             text.append("rooms left on every night", style="green")
+        text.append(
+            f"\nrooms, sold and left are {forecast.room_type}'s; Hotel occ. is the whole "
+            "hotel's occupancy (every room type)",
+            style="dim",
+        )
         summary.update(text)
 
 
