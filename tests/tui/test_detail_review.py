@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,13 @@ from hotelops.core.models import (
     InternalApproval,
 )
 from hotelops.tui.app import HotelopsApp
-from hotelops.tui.screens.detail import DetailScreen, dashboard_hint, decision_message
+from hotelops.tui.screens.detail import (
+    GUEST_COLUMNS,
+    DetailScreen,
+    age_at,
+    dashboard_hint,
+    decision_message,
+)
 from hotelops.tui.screens.detail_modals import (
     ApproversModal,
     ConfirmDecision,
@@ -42,6 +49,7 @@ pytestmark = pytest.mark.anyio
 WORKED_VOUCHER = "79194577"  # TUI, STDLV, 2026-08-29..09-05: every guard passes
 JET2_VOUCHER = "J2H8852390"  # room type, board and rate type unmapped
 DUPLICATE_VOUCHER = "78856480"  # a modification of hotel reservation #1 (same voucher)
+MEL_VOUCHER = "MEL-260402-0017"  # Florian, born 01.12.1980, no age sent; in 25.07.2026
 HBD_VOUCHER = "75-2461351"  # HBD: new, modification, cancellation (3 versions)
 
 
@@ -407,3 +415,27 @@ async def test_duplicates_modal_fits_100_columns_with_status_and_why_shown(db: D
         # both are on screen, inside the box, without scrolling sideways
         right = sum(c.get_render_width(table) for c in table.ordered_columns[:3])
         assert table.region.x + right <= box.region.right
+
+
+# -- 10. the guest's age at check-in from the birth date ---------------------------------------
+
+
+def test_age_at_counts_whole_years_to_the_day() -> None:
+    assert age_at(date(1980, 12, 1), date(2026, 7, 25)) == 45
+    assert age_at(date(1980, 7, 25), date(2026, 7, 25)) == 46
+    assert age_at(date(1980, 7, 26), date(2026, 7, 25)) == 45
+    assert age_at(date(2024, 2, 29), date(2026, 2, 28)) == 1
+
+
+async def test_the_guests_age_is_the_age_at_check_in(db: Database) -> None:
+    app = ReviewApp(db, inbox_id(db, MEL_VOUCHER))
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await detail(pilot)
+        assert screen.data is not None
+        guest = screen.data.detail.guests[0]
+        assert guest.age is None and guest.birth_date == date(1980, 12, 1)
+        table = screen.query_one("#guests-table", DataTable)
+        row = dict(zip(GUEST_COLUMNS, (str(c) for c in table.get_row_at(0)), strict=True))
+        assert row["First name"] == "Florian"
+        assert row["Birth date"] == "1980-12-01"
+        assert row["Age"] == "45"  # on 25.07.2026, before the December birthday

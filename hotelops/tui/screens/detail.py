@@ -10,6 +10,7 @@ refusal is shown as it is worded by the core, in a notification and in the messa
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 
@@ -384,20 +385,22 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-sales", Static).update(
             sales_text(data.detail, data.resolved, data.hotel.timezone)
         )
-        self._show_guests(data.detail.guests, data.guests)
+        self._show_guests(data.detail.guests, data.guests, data.detail.reservation.check_in)
         self._show_prices(data.price, data.price_error)
         self._show_documents(data.detail.documents)
         self._show_log(data)
         self.query_one("#extra-info", Static).update(extra_text(data.detail))
         self._show_bar()
 
-    def _show_guests(self, guests: list[InboxGuest], matches: list[GuestMatch]) -> None:
+    def _show_guests(
+        self, guests: list[InboxGuest], matches: list[GuestMatch], check_in: date | None = None
+    ) -> None:
         table = self.query_one("#guests-table", DataTable)
         table.clear()
         by_id = {g.id: g for g in guests}
         for match in matches:
             style = GUEST_STYLE.get(match.colour, "")
-            cells = guest_cells(by_id.get(match.inbox_guest_id), match)
+            cells = guest_cells(by_id.get(match.inbox_guest_id), match, check_in)
             table.add_row(
                 *(Text(cell, style=style) for cell in cells), key=str(match.inbox_guest_id)
             )
@@ -927,15 +930,34 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def guest_cells(guest: InboxGuest | None, match: GuestMatch) -> list[str]:
-    """One Guests row: the seed's columns, then how the guest matched."""
+def age_at(birth: date, day: date) -> int:
+    """Whole years from ``birth`` to ``day`` (the age on that day)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def guest_age(guest: InboxGuest | None, check_in: date | None = None) -> str:
+    """The age the operator sent, else the age at check-in from the birth date, else ""."""
+    if guest is None:
+        return ""
+    if guest.age is not None:
+        return str(guest.age)
+    if guest.birth_date is not None and check_in is not None:
+        return str(age_at(guest.birth_date, check_in))
+    return ""
+
+
+def guest_cells(
+    guest: InboxGuest | None, match: GuestMatch, check_in: date | None = None
+) -> list[str]:
+    """One Guests row: the seed's columns, then how the guest matched (the age at check-in
+    when only the birth date was sent)."""
     flags = match.flags
     return [
         str(len(match.candidates)),
         guest.title if guest else "",
         guest.first_name if guest else match.name,
         guest.last_name if guest else "",
-        str(guest.age) if guest and guest.age is not None else "",
+        guest_age(guest, check_in),
         guest.gender if guest else "",
         guest.birth_date.isoformat() if guest and guest.birth_date else "",
         guest.passport if guest else "",
