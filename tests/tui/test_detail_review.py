@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, SelectionList, Static, TabbedContent
 
 from hotelops.core import internal_approval
 from hotelops.core.approval import Outcome
@@ -25,6 +25,7 @@ from hotelops.core.models import (
     ApprovalVote,
     HotelReservation,
     InboxDecision,
+    InboxPriceSettings,
     InboxReservation,
     InternalApproval,
 )
@@ -40,6 +41,7 @@ from hotelops.tui.screens.detail_modals import (
     ApproversModal,
     ConfirmDecision,
     DuplicatesModal,
+    PriceOptionsModal,
     VoteModal,
 )
 from hotelops.tui.screens.detail_tools import VersionDiffModal
@@ -439,3 +441,36 @@ async def test_the_guests_age_is_the_age_at_check_in(db: Database) -> None:
         assert row["First name"] == "Florian"
         assert row["Birth date"] == "1980-12-01"
         assert row["Age"] == "45"  # on 25.07.2026, before the December birthday
+
+
+# -- 11. Space ticks a list's first option at once ---------------------------------------------
+
+
+async def test_space_ticks_the_first_promotion_without_moving_first(db: Database) -> None:
+    target = inbox_id(db, WORKED_VOUCHER)
+    app = ReviewApp(db, target)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await detail(pilot)
+        await pilot.press("p")
+        await wait(pilot)
+        modal = app.screen
+        assert isinstance(modal, PriceOptionsModal)
+        skip = modal.query_one("#price-skip", SelectionList)
+        first = skip.get_option_at_index(0).value
+        skip.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert list(skip.selected) == [first]
+        use = modal.query_one("#price-use", SelectionList)
+        use.focus()
+        await pilot.press("enter")  # Enter ticks too (the hint says so), it does not save
+        await pilot.pause()
+        assert app.screen is modal
+        assert list(use.selected) == [use.get_option_at_index(0).value]
+        await pilot.press("ctrl+s")
+        await detail(pilot)
+    with db.read() as session:
+        settings = session.exec(
+            select(InboxPriceSettings).where(InboxPriceSettings.inbox_reservation_id == target)
+        ).one()
+    assert first in settings.skipped

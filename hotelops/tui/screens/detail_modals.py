@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -82,6 +82,12 @@ FLAG_STYLE = {
 }
 
 
+def highlight_first(widget: object) -> None:
+    """Highlight a SelectionList's first option when none is (Space then ticks it at once)."""
+    if isinstance(widget, SelectionList) and widget.option_count and widget.highlighted is None:
+        widget.highlighted = 0
+
+
 class HotelopsModal(ModalScreen[T], Generic[T]):
     """What every modal here shares: a centred box, an error line, Escape to cancel."""
 
@@ -133,6 +139,10 @@ class HotelopsModal(ModalScreen[T], Generic[T]):
     def action_cancel(self) -> None:
         """Close without a result."""
         self.dismiss(None)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A tick list gets its first option highlighted with the focus, so Space ticks it."""
+        highlight_first(event.widget)
 
     def refuse(self, message: str) -> None:
         """Show a refusal in the modal (it stays open)."""
@@ -684,9 +694,15 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
                 )
                 yield Label("Manual price per night (empty: the contract's)", classes="modal-hint")
                 yield Vertical(id="price-nights")
-                yield Label("Skip these promotions (space toggles)", classes="modal-hint")
+                yield Label(
+                    "Skip these promotions (Space or Enter ticks; ctrl+s saves)",
+                    classes="modal-hint",
+                )
                 yield SelectionList[str](id="price-skip")
-                yield Label("Use these manual promotions (space toggles)", classes="modal-hint")
+                yield Label(
+                    "Use these manual promotions (Space or Enter ticks; ctrl+s saves)",
+                    classes="modal-hint",
+                )
                 yield SelectionList[str](id="price-use")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save (ctrl+s)", id="price-save", variant="primary")
@@ -793,6 +809,7 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
             selection.add_options(
                 [(f"{code}  {text}".rstrip(), code, code in chosen) for code, text in items]
             )
+            highlight_first(selection)
         self.query_one("#price-manual-active", Checkbox).focus()
 
     @on(Button.Pressed, "#price-save")
@@ -910,8 +927,9 @@ class ApproversModal(HotelopsModal[bool | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(
-                f"Internal approval of #{self.inbox_id}: pick 1 to "
-                f"{internal_approval.MAX_APPROVERS} approvers",
+                f"Internal approval of #{self.inbox_id}: tick 1 to "
+                f"{internal_approval.MAX_APPROVERS} approvers (Space or Enter ticks; ctrl+s "
+                "sends)",
                 classes="modal-title",
             )
             yield Static("", classes="modal-error")
