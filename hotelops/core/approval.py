@@ -55,6 +55,7 @@ from hotelops.core.text import fold
 
 CONFIRM = "confirm"
 SAVE = "save"
+CONFIRM_SAVE = "confirm+save"
 REJECT = "reject"
 
 
@@ -424,12 +425,14 @@ def decide(
     if not (confirm or save):
         raise InputError("nothing to do: confirm, save, or both")
     overrides = overrides or Overrides()
-    action = SAVE if save else CONFIRM
     with db.read() as session:
         row = _row(session, hotel, inbox_id)
         _still_as_seen(row, seen)
         seen = seen or (row.version, row.decision_seq)
+        confirm, save, skipped = _still_to_do(row, already_done(session, row), confirm, save)
+        action = SAVE if save else CONFIRM
         guards = check(session, hotel, config, inbox_id, action, overrides)
+        guards.warnings[:0] = skipped
         if confirm and save is False:
             guards.problems = [p for p in guards.problems if p.startswith("stop sale")]
     if not guards.ok:
@@ -501,6 +504,83 @@ def decide(
     return outcome
 
 
+@dataclass(frozen=True)
+class Done:
+    """What was already decided for the current version of an inbox reservation."""
+
+    version: int
+    confirmed: bool = False  # the operator was told (a failed notification does not count)
+    saved: bool = False  # this version went to the books (saved, linked or cancelled there)
+    saved_as: int | None = None  # the hotel reservation it is in the books as
+    rejected: InboxDecision | None = None  # the rejection, when the reservation stands rejected
+
+
+def already_done(session: Session, row: InboxReservation) -> Done:
+    """What was done for the row's current version (decisions are stored per version).
+
+    A new version from the operator starts afresh: nothing is done for it yet.
+    """
+    done = session.exec(
+        select(InboxDecision)
+        .where(
+            InboxDecision.inbox_reservation_id == row.id,
+            InboxDecision.version == row.version,
+        )
+        .order_by(col(InboxDecision.id))
+    ).all()
+    confirmed = any(d.action in (CONFIRM, CONFIRM_SAVE) and d.channel != "failed" for d in done)
+    saves = [d for d in done if d.action in (SAVE, CONFIRM_SAVE)]
+    saved_as = None
+    if saves:
+        linked = linked_reservation(session, row.id or 0)
+        saved_as = linked.id if linked else saves[-1].hotel_reservation_id
+    rejected = None
+    if row.status == InboxStatus.REJECTED:
+        rejected = session.exec(
+            select(InboxDecision)
+            .where(InboxDecision.inbox_reservation_id == row.id, InboxDecision.action == REJECT)
+            .order_by(col(InboxDecision.id).desc())
+        ).first()
+    return Done(row.version, confirmed, bool(saves), saved_as, rejected)
+
+
+def _still_to_do(
+    row: InboxReservation, done: Done, confirm: bool, save: bool
+) -> tuple[bool, bool, list[str]]:
+    """(confirm, save, notes): the halves of a decision not done yet for this version.
+
+    A rejected reservation is neither confirmed nor saved; what is done is refused when asked
+    alone, and skipped (with a note) when asked with the other half.
+    """
+    where = f"#{row.id} {row.voucher}"
+    if row.status == InboxStatus.REJECTED:
+        if done.rejected is not None:
+            when = done.rejected.at.date().isoformat()
+            by = done.rejected.user or "someone"
+            raise Refused(
+                f"{where}: rejected on {when} by {by}: a new version from the operator reopens it"
+            )
+        raise Refused(f"{where}: rejected: a new version from the operator reopens it")
+    confirmed = f"already confirmed to the operator (version {done.version})"
+    in_books = (
+        f"already in the books as #{done.saved_as}"
+        if done.saved_as
+        else f"already saved (version {done.version})"
+    )
+    refused = []
+    if confirm and done.confirmed:
+        refused.append(confirmed)
+    if save and done.saved:
+        refused.append(in_books)
+    if confirm and save and len(refused) == 1:
+        if done.confirmed:
+            return False, True, [f"{confirmed}: saved only"]
+        return True, False, [f"{in_books}: confirmed only"]
+    if refused:
+        raise Refused(f"{where}: " + "; ".join(refused))
+    return confirm, save, []
+
+
 def reject(
     db: Database,
     hotel: Hotel,
@@ -511,16 +591,30 @@ def reject(
     seen: tuple[int, int] | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> Outcome:
-    """Reject with a reason (Rezervasyonu Reddet); logged."""
+    """Reject with a reason (Rezervasyonu Reddet); logged.
+
+    When the reservation was already saved, the hotel reservation created from it is cancelled
+    in the same transaction (audited); one it was only linked to, or a guest already in house,
+    is left alone with a warning.
+    """
     if not reason.strip():
         raise InputError('a rejection needs a reason: --reject "why"')
     with db.read() as session:
         row = _row(session, hotel, inbox_id)
         _still_as_seen(row, seen)
         seen = seen or (row.version, row.decision_seq)
+        done = already_done(session, row)
+        before_status = str(row.status)
+        if done.rejected is not None:
+            raise Refused(
+                f"#{inbox_id} {row.voucher}: already rejected on "
+                f"{done.rejected.at.date().isoformat()} by {done.rejected.user or 'someone'}"
+            )
     with db.write() as session:
         _claim(session, inbox_id, seen, new_status=InboxStatus.REJECTED)
         row = _row(session, hotel, inbox_id)
+        outcome = Outcome(inbox_id, row.voucher, REJECT, "rejected")
+        _cancel_on_reject(session, hotel, row, reason, user, now, outcome)
         session.add(
             InboxDecision(
                 hotel_id=row.hotel_id,
@@ -528,6 +622,7 @@ def reject(
                 version=row.version,
                 action=REJECT,
                 reason=reason,
+                hotel_reservation_id=outcome.hotel_reservation_id,
                 user=user,
                 at=now(),
             )
@@ -539,11 +634,70 @@ def reject(
             action="approve.reject",
             entity="inbox_reservation",
             entity_id=inbox_id,
-            before={"status": "pending"},
-            after={"status": "rejected"},
-            note=reason,
+            before={"status": before_status},
+            after={
+                "status": "rejected",
+                "effect": outcome.effect,
+                "hotel_reservation_id": outcome.hotel_reservation_id,
+            },
+            note="; ".join([reason, *outcome.warnings]),
         )
-    return Outcome(inbox_id, row.voucher, REJECT, "rejected")
+    return outcome
+
+
+def _cancel_on_reject(
+    session: Session,
+    hotel: Hotel,
+    row: InboxReservation,
+    reason: str,
+    user: str,
+    now: Callable[[], datetime],
+    outcome: Outcome,
+) -> None:
+    """Cancel the booking a rejected reservation created; leave a linked one alone."""
+    linked = linked_reservation(session, row.id or 0)
+    if linked is None or linked.status not in ACTIVE_STATUSES:
+        return
+    saves = session.exec(
+        select(InboxDecision).where(
+            InboxDecision.inbox_reservation_id == row.id,
+            InboxDecision.hotel_reservation_id == linked.id,
+            col(InboxDecision.action).in_([SAVE, CONFIRM_SAVE]),
+        )
+    ).all()
+    created = bool(saves) and not any("link" in (d.overrides or {}) for d in saves)
+    if not created:
+        outcome.warnings.append(
+            f"hotel reservation #{linked.id} was linked, not created from this one: left "
+            f"{linked.status} (cancel it in the books if the booking is gone)"
+        )
+        return
+    if linked.status != ReservationStatus.RESERVED:
+        outcome.warnings.append(
+            f"hotel reservation #{linked.id} is {linked.status}: left as it is "
+            "(the guest is in house; settle it at the front desk)"
+        )
+        return
+    before = auditlog.jsonable(linked)
+    linked.status = ReservationStatus.CANCELLED
+    linked.cancellation_date = now().date()
+    linked.cancellation_note = f"inbox #{row.id} rejected: {reason}"
+    linked.version += 1
+    linked.updated_at = utcnow()
+    session.add(linked)
+    auditlog.record(
+        session,
+        hotel_id=hotel.id or 0,
+        user=user,
+        action="reservation.cancel",
+        entity="hotel_reservation",
+        entity_id=linked.id,
+        before=before,
+        after=auditlog.jsonable(linked),
+        note=f"inbox #{row.id} rejected: {reason}",
+    )
+    outcome.effect, outcome.hotel_reservation_id = "cancelled", linked.id
+    outcome.warnings.append(f"hotel reservation #{linked.id} cancelled")
 
 
 def _still_as_seen(row: InboxReservation, seen: tuple[int, int] | None) -> None:

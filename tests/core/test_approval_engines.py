@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from hotelops.core.approval import decide
+from hotelops.core.approval import Refused, decide
 from hotelops.core.config import LoadedConfig, ScanSettings, Settings
 from hotelops.core.db import Database
 from hotelops.core.demo import fixtures_dir
@@ -71,8 +73,17 @@ def test_saving_and_racing_on_each_engine(
         ).one()
         hotel = get_hotel(s, "KIV")
     assert total == Decimal("1899.00")
-    # Deciding again on what is there now is allowed and updates the same reservation.
-    again = decide(
-        db, hotel, LoadedConfig(Settings(), None), row.id or 0, confirm=True, save=True, user="t"
-    )
-    assert again.effect == "updated" and again.hotel_reservation_id == bookings[0].id
+    # Deciding again what this version already got is refused: one booking, told once.
+    done = f"already confirmed to the operator (version {row.version}); "
+    with pytest.raises(
+        Refused, match=re.escape(f"{done}already in the books as #{bookings[0].id}")
+    ):
+        decide(
+            db,
+            hotel,
+            LoadedConfig(Settings(), None),
+            row.id or 0,
+            confirm=True,
+            save=True,
+            user="t",
+        )
