@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from rich.style import Style
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label, SelectionList, Static, Tab
+from textual.widgets import DataTable, Input, Label, Select, SelectionList, Static, Tab
 
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import InboxFilter, list_inbox
-from hotelops.core.models import InboxStatus
+from hotelops.core.models import Content, InboxStatus
 from hotelops.tui.app import HotelopsApp
 from hotelops.tui.screens.grid import GUESTS_WIDTH, PageTable, ReviewGrid
 from hotelops.tui.screens.grid_modals import FilterModal
@@ -315,6 +315,27 @@ async def test_enter_on_the_missing_checkbox_applies_and_space_ticks_it(db: Data
         grid = await settle(pilot)
         assert grid.filter.missing_mappings is True
         assert grid.page_ids == expected and grid.total == total < 30
+
+
+async def test_content_picker_opens_with_space_and_enter_applies(db: Database) -> None:
+    expected, total = core_ids(db, InboxFilter(status=InboxStatus.PENDING, content=Content.NEW))
+    app = HotelopsApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_filters(pilot)
+        picker = modal.query_one("#filter-content", Select)
+        picker.focus()
+        await pilot.press("space")  # opens the choices
+        await pilot.pause()
+        assert picker.expanded
+        await pilot.press("down", "enter")  # in the open list Enter picks "new"
+        await pilot.pause()
+        assert not picker.expanded and picker.value == Content.NEW
+        assert app.screen is modal
+        await pilot.press("enter")  # on the closed picker Enter applies
+        grid = await settle(pilot)
+        assert grid.filter.content == Content.NEW
+        assert grid.page_ids == expected and grid.total == total
 
 
 async def test_a_bad_filter_date_is_refused_naming_the_field(db: Database) -> None:

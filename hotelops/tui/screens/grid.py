@@ -192,26 +192,28 @@ def marks_cell(row: InboxRow, price_status: str | None) -> Text:
     return text
 
 
-#: What the poll compares: (rows, last change, last id, decisions) of one hotel's inbox.
-ChangeStamp = tuple[int, datetime | None, int | None, int | None]
+#: What the poll compares: (rows, last change, last id) of one hotel's inbox.
+ChangeStamp = tuple[int, datetime | None, int | None]
 
 
 def change_stamp(session: Session, hotel_id: int) -> ChangeStamp:
     """One small read telling whether a hotel's inbox changed since the last look.
 
-    A scan adds rows (count, last id) or changes them (updated_at); a decision changes the
-    status, the updated_at and the decision counter.
+    A scan adds rows (count, last id) or changes them (``updated_at``); a decision, like a
+    new mapping, sets ``updated_at`` on the rows it touches.
+
+    A read, not a rule; it belongs next to ``list_inbox`` in ``hotelops.core.inbox`` (owned
+    by another change at the time of writing) and can move there unchanged.
     """
     row = session.exec(
         select(
             func.count(InboxReservation.id),  # type: ignore[arg-type]
             func.max(InboxReservation.updated_at),
             func.max(InboxReservation.id),
-            func.sum(InboxReservation.decision_seq),
         ).where(InboxReservation.hotel_id == hotel_id)
     ).one()
-    count, updated, last_id, decisions = row
-    return int(count), updated, last_id, int(decisions) if decisions is not None else None
+    count, updated, last_id = row
+    return int(count), updated, last_id
 
 
 @dataclass(frozen=True)
