@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from typer.core import TyperGroup
 
 from hotelops.cli import internal
 from hotelops.cli.common import err, out, parse_date, print_json, state, wants_json
+from hotelops.cli.price import differs_warning
 from hotelops.core.approval import (
     CONFIRM,
     REJECT,
@@ -156,6 +158,7 @@ def decide_command(
         done.append(asdict(outcome))
         if not wants_json(ctx, json_out):
             out.print(_outcome_line(outcome))
+            sys.stdout.flush()  # each outcome line before its warnings, even in one pipe
             for warning in outcome.warnings:
                 err.print(f"  [yellow]warning:[/] {warning}")
     if wants_json(ctx, json_out):
@@ -248,6 +251,8 @@ def check_command(
         for line in result.problems:
             out.print(f"  [red]✗[/] {line}", soft_wrap=True)
         for line in result.warnings:
+            if result.price is not None and line == result.price.reason:
+                line = differs_warning(result.price)  # display money, not raw decimals
             out.print(f"  [yellow]![/] {line}", soft_wrap=True)
         if result.duplicates:
             table = Table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -195,12 +196,39 @@ def show(
             if item.operator_price
             else "0.00 (none sent)"
         )
-        out.print(f"hotel price [bold]{hotel_price}[/]   operator price {sent}")
+        differs = (
+            f"   [{STATUS_STYLE[DIFFERS]}]{difference_text(item)}[/]"
+            if item.status == DIFFERS
+            else ""
+        )
+        out.print(f"hotel price [bold]{hotel_price}[/]   operator price {sent}{differs}")
     else:
         out.print(header)
+    if item.status == DIFFERS:
+        raise typer.Exit(1)  # said on the price line above, in full
     if item.status != PRICED:
+        sys.stdout.flush()  # the table first, then why, even when both streams share a pipe
         err.print(f"[{STATUS_STYLE[item.status]}]{item.status}[/]: {item.reason}")
         raise typer.Exit(1)
+
+
+def difference_text(item: InboxPrice) -> str:
+    """``differs by -285.00 EUR`` (operator minus hotel), or the currency mismatch."""
+    result = item.result
+    if result is None or item.difference is None:
+        return f"differs: {item.reason}"
+    sign = "+" if item.difference > 0 else ""
+    return f"differs by {sign}{format_money(item.difference, result.currency)}"
+
+
+def differs_warning(item: InboxPrice) -> str:
+    """The approve guard's price warning in display money: both totals and the difference."""
+    result = item.result
+    if result is None or item.difference is None or item.operator_price is None:
+        return item.reason
+    sent = format_money(item.operator_price, item.operator_currency or result.currency)
+    hotel = format_money(result.total, result.currency)
+    return f"price {difference_text(item)}: operator {sent}, hotel {hotel}"
 
 
 @app.command("pending")
