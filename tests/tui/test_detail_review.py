@@ -474,3 +474,25 @@ async def test_space_ticks_the_first_promotion_without_moving_first(db: Database
             select(InboxPriceSettings).where(InboxPriceSettings.inbox_reservation_id == target)
         ).one()
     assert first in settings.skipped
+
+
+# -- 12. the mapping panel uses the width it has -----------------------------------------------
+
+
+async def test_the_mapping_panel_shows_long_operator_values_on_a_wide_terminal(
+    db: Database,
+) -> None:
+    long_value = "JET2 SUMMER 26 - STANDARD"  # the JET2 rate type, 25 characters
+    app = ReviewApp(db, inbox_id(db, JET2_VOUCHER))
+    async with app.run_test(size=(200, 40)) as pilot:
+        screen = await detail(pilot)
+        assert screen.data is not None
+        assert screen.data.resolved.missing["rate_type"] == long_value
+        lines = text(screen.query_one("#detail-mapping", Static)).splitlines()
+        rate = next(line for line in lines if line.startswith("Rate type"))
+        assert f"{long_value} → missing  m: map" in rate
+        await pilot.resize_terminal(80, 24)
+        await wait(pilot)
+        lines = text(screen.query_one("#detail-mapping", Static)).splitlines()
+        rate = next(line for line in lines if line.startswith("Rate type"))
+        assert "JET2 SUMMER 26 - …" in rate and long_value not in rate

@@ -316,6 +316,8 @@ class DetailScreen(Screen[None]):
 
     def on_resize(self, _event: events.Resize) -> None:
         self._show_bar()
+        # The panels take their new widths in the next layout: re-cut the mapping values then.
+        self.call_after_refresh(self._show_mapping)
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -381,7 +383,7 @@ class DetailScreen(Screen[None]):
         self.data = data
         self.query_one("#detail-header", Static).update(header_text(data.detail))
         self.query_one("#detail-status", Static).update(data.detail.status_line)
-        self.query_one("#detail-mapping", Static).update(mapping_text(data.detail, data.resolved))
+        self._show_mapping()
         self.query_one("#detail-sales", Static).update(
             sales_text(data.detail, data.resolved, data.hotel.timezone)
         )
@@ -391,6 +393,14 @@ class DetailScreen(Screen[None]):
         self._show_log(data)
         self.query_one("#extra-info", Static).update(extra_text(data.detail))
         self._show_bar()
+
+    def _show_mapping(self) -> None:
+        """The mapping panel, its operator values as wide as the panel lets them be."""
+        if self.data is None:
+            return
+        panel = self.query_one("#detail-mapping", Static)
+        width = panel.content_size.width or None
+        panel.update(mapping_text(self.data.detail, self.data.resolved, width))
 
     def _show_guests(
         self, guests: list[InboxGuest], matches: list[GuestMatch], check_in: date | None = None
@@ -1037,18 +1047,37 @@ def header_text(detail: InboxDetail) -> Text:
     return text
 
 
-def mapping_text(detail: InboxDetail, resolved: Resolved) -> Text:
-    """Operator value → hotel value per mapped kind; a missing one in red, with the key to map."""
+#: The operator value column's narrowest width (an 80-column terminal's).
+MAPPING_VALUE_WIDTH = 18
+
+
+def mapping_text(detail: InboxDetail, resolved: Resolved, width: int | None = None) -> Text:
+    """Operator value → hotel value per mapped kind; a missing one in red, with the key to map.
+
+    ``width`` is the panel's; the operator values get what the labels and hotel values leave
+    (never less than 18 characters, cut with "…" only when they do not fit).
+    """
     row = detail.reservation
-    text = Text("Mappings\n", style="bold")
+    rows = []
     for kind, label, column, attr in MAPPING_ROWS:
         operator_value = resolved.missing.get(kind) or getattr(row, column) or "—"
-        text.append(f"{label:<9} {operator_value[:18]:<18} → ")
-        if kind in resolved.missing:
+        missing = kind in resolved.missing
+        hotel_value = "missing  m: map" if missing else getattr(resolved, attr) or "—"
+        rows.append((label, operator_value, missing, hotel_value))
+    cut = MAPPING_VALUE_WIDTH
+    if width is not None:
+        hotel_width = max(len(hotel) for *_, hotel in rows)
+        cut = max(MAPPING_VALUE_WIDTH, width - 9 - 1 - 3 - hotel_width)
+    pad = min(cut, max(MAPPING_VALUE_WIDTH, *(len(value) for _, value, _, _ in rows)))
+    text = Text("Mappings\n", style="bold")
+    for label, operator_value, missing, hotel_value in rows:
+        shown = operator_value if len(operator_value) <= cut else operator_value[: cut - 1] + "…"
+        text.append(f"{label:<9} {shown:<{pad}} → ")
+        if missing:
             text.append("missing", style="bold red")
             text.append("  m: map", style="red")
         else:
-            text.append(getattr(resolved, attr) or "—", style="green")
+            text.append(hotel_value, style="green")
         text.append("\n")
     text.rstrip()
     return text
