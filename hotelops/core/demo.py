@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -15,7 +15,7 @@ from hotelops.core.db import open_database, sqlite_url
 from hotelops.core.errors import InputError
 from hotelops.core.hotelfile import ImportResult, import_hotel
 from hotelops.core.hotels import HotelSummary, get_hotel, summarize
-from hotelops.core.models import Meta
+from hotelops.core.models import Meta, StopSale
 from hotelops.core.pricing.contracts import import_contract
 from hotelops.core.pricing.promotions import import_promotions
 from hotelops.core.scan.runner import ScanReport, ScanRequest, run_scan
@@ -92,6 +92,20 @@ class DemoFolderSource:
         return self.folder.logs()
 
 
+def demo_stop_sale(hotel_id: int, user: str, at: datetime) -> StopSale:
+    """The demo's stop sale, so the guard can be tried: two nights of the Deluxe King rooms
+    (DXK1, 20-21 July 2026), which only TUI Partners' pending 79205518 (18-25 July) stays on."""
+    return StopSale(
+        hotel_id=hotel_id,
+        room_type="DXK1",
+        date_from=date(2026, 7, 20),
+        date_to=date(2026, 7, 21),
+        note="Deluxe King block closed for pool works (demo)",
+        created_by=user,
+        created_at=at,
+    )
+
+
 def build_demo(path: Path, *, user: str = "demo", now: datetime | None = None) -> DemoResult:
     """Build the demo hotel in a fresh SQLite file at ``path``.
 
@@ -124,6 +138,8 @@ def build_demo(path: Path, *, user: str = "demo", now: datetime | None = None) -
                 import_contract(db, imported.hotel_code, contract_file, user=user)
         if (pricing / "promotions.toml").is_file():
             import_promotions(db, imported.hotel_code, pricing / "promotions.toml", user=user)
+        with db.write() as session:
+            session.add(demo_stop_sale(imported.hotel_id, user, clock()))
         source = DemoFolderSource(demo_folders(), clock())
         report = run_scan(
             db,
