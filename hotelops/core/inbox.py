@@ -563,3 +563,24 @@ def inbox_detail(session: Session, hotel_id: int, inbox_id: int) -> InboxDetail:
         hotel_reservation_id=linked.id if linked else None,
         hotel_reservation_status=str(linked.status) if linked else "",
     )
+
+
+#: What the poll compares: (rows, last change, last id) of one hotel's inbox.
+ChangeStamp = tuple[int, datetime | None, int | None]
+
+
+def change_stamp(session: Session, hotel_id: int) -> ChangeStamp:
+    """One small read telling whether a hotel's inbox changed since the last look.
+
+    A scan adds rows (count, last id) or changes them (``updated_at``); a decision, like a
+    new mapping, sets ``updated_at`` on the rows it touches.
+    """
+    row = session.exec(
+        select(
+            func.count(InboxReservation.id),  # type: ignore[arg-type]
+            func.max(InboxReservation.updated_at),
+            func.max(InboxReservation.id),
+        ).where(InboxReservation.hotel_id == hotel_id)
+    ).one()
+    count, updated, last_id = row
+    return int(count), updated, last_id

@@ -202,8 +202,9 @@ def accept_best(
     label = kind_value.replace("_", " ")
     if not operator_value:
         raise InputError(
-            f"{operator_code} {label}: the operator sent no code, so there is nothing to map "
-            f"(choose the {label} on the reservation, or give the operator a default agency)"
+            f"{operator_code} {label}: the operator sent no code, so there is no suggestion; "
+            f"pick what it means by hand (Enter here, or hotelops map set {operator_code} "
+            f"{kind_value} '' HOTEL_CODE)"
         )
     if not found:
         raise InputError(

@@ -103,7 +103,7 @@ def test_accept_best_refuses_a_low_score_and_writes_nothing(db: Database, hotel_
         accept_best(db, "KIV", "HBD", "room_type", "DOUBLE SUPERIOR SEA VIEW", user="clerk")
     with pytest.raises(InputError, match="no suggestion to accept"):
         accept_best(db, "KIV", "HBD", "rate_type", "REF", user="clerk")
-    with pytest.raises(InputError, match="the operator sent no code, so there is nothing to map"):
+    with pytest.raises(InputError, match="sent no code, so there is no suggestion; pick what it"):
         accept_best(db, "KIV", "MELI", "agency", "", user="clerk")
     with pytest.raises(InputError, match="no operator 'NOPE'"):
         accept_best(db, "KIV", "NOPE", "board", "AI", user="clerk")

@@ -125,7 +125,7 @@ def test_an_operator_price_beyond_the_tolerance_is_a_warning(priced_db: Database
         with priced_db.read() as s:
             item = price_inbox(s, h, rid, TOLERANCE)
         assert item.status == expected, sent
-    assert "1950.00 vs hotel 1899.00" in item_reason(priced_db, rid, "1950.00")
+    assert "1,950.00 vs hotel 1,899.00" in item_reason(priced_db, rid, "1950.00")
 
 
 def item_reason(db: Database, rid: int, sent: str) -> str:

@@ -11,7 +11,16 @@ import pytest
 from sqlmodel import select
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, SelectionList, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    SelectionList,
+    Static,
+)
 
 from hotelops.core import internal_approval
 from hotelops.core.config import LoadedConfig, Settings, SmtpSettings
@@ -470,3 +479,35 @@ async def test_a_decision_taken_elsewhere_meanwhile_is_refused_and_the_screen_re
             select(HotelReservation).where(HotelReservation.voucher == WORKED_VOUCHER)
         ).all()
         assert books == []
+
+
+async def test_map_key_sets_what_an_operator_means_when_it_sends_no_agency(
+    db: Database,
+) -> None:
+    rid = inbox_id(db, "9LXWQT")  # British Airways Holidays sends no agency
+    app = ActionsApp(db, rid)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await detail(pilot)
+        assert screen.data is not None
+        assert screen.data.resolved.missing.get("agency") == ""
+        await pilot.press("m")
+        await wait(pilot)
+        picker = app.screen
+        assert isinstance(picker, MappingPicker)
+        assert (picker.kind, picker.operator_value) == ("agency", "")
+        assert "Map what BAH means when it sends no agency" in str(
+            picker.query_one(".modal-title", Label).render()
+        )
+        await pilot.press(*"TUI UK")
+        await wait(pilot)
+        await pilot.press("enter")
+        screen = await detail(pilot)
+        assert screen.data is not None
+        assert "agency" not in screen.data.resolved.missing
+        assert screen.data.resolved.agency == "TUI UK"
+        assert "agency (none sent) mapped to TUI UK" in text_of(screen, "#detail-message")
+    with db.read() as session:
+        saved = session.exec(
+            select(Mapping).where(Mapping.kind == "agency", Mapping.operator_code == "")
+        ).one()
+    assert saved.hotel_code == "TUI UK"

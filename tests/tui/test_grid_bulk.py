@@ -89,7 +89,7 @@ async def test_price_selected_shows_the_summary_and_marks(db: Database) -> None:
         assert text_of(summary, "#summary-counts") == "1 priced · 1 differ · 1 cannot be priced"
         lines = text_of(summary, "#summary-text")
         assert f"differs   #{ids[DIFFERS]} {DIFFERS} " in lines
-        assert "operator 1155.00 vs hotel 1440.00 EUR: -285.00" in lines
+        assert "operator 1,155.00 vs hotel 1,440.00 EUR: -285.00" in lines
         assert f"unpriced  #{ids[UNMAPPED]} {UNMAPPED}: PEGS agency 'PEGAS' is not mapped" in lines
         await pilot.press("escape")
         grid = await grid_of(pilot)

@@ -24,7 +24,7 @@ from hotelops.core.db import Database
 from hotelops.core.errors import InputError, NotFound
 from hotelops.core.mapping import MappingTable, Resolved
 from hotelops.core.models import Hotel, InboxPriceSettings, InboxReservation, InboxStatus, Operator
-from hotelops.core.money import to_decimal
+from hotelops.core.money import format_money, to_decimal
 from hotelops.core.pricing.contracts import ContractSpec, load_contract
 from hotelops.core.pricing.engine import (
     NightPrice,
@@ -222,8 +222,8 @@ def _compare(item: InboxPrice, result: PriceResult, tolerance: PriceSettings) ->
     if item.operator_currency and item.operator_currency != result.currency:
         item.status = DIFFERS
         item.reason = (
-            f"operator price {sent} {item.operator_currency} is in another currency than "
-            f"the contract's {result.total} {result.currency}"
+            f"operator price {format_money(sent, item.operator_currency)} is in another "
+            f"currency than the contract's {format_money(result.total, result.currency)}"
         )
         return
     difference = sent - result.total
@@ -232,8 +232,8 @@ def _compare(item: InboxPrice, result: PriceResult, tolerance: PriceSettings) ->
     if abs(difference) > tolerance.tolerance_amount and abs(difference) > limit_percent:
         item.status = DIFFERS
         item.reason = (
-            f"operator {sent} vs hotel {result.total} {result.currency}: "
-            f"{'+' if difference > 0 else ''}{difference}"
+            f"operator {format_money(sent)} vs hotel {format_money(result.total, result.currency)}"
+            f": {'+' if difference > 0 else ''}{format_money(difference)}"
         )
 
 

@@ -607,18 +607,15 @@ class DetailScreen(Screen[None]):
             self.notify("every code of this reservation is mapped")
             return
         kind = missing[self._map_turn % len(missing)]
+        # "" means the operator sent nothing for this kind: mapping "" sets what that means.
         value = data.resolved.missing[kind]
-        if not value:
-            self._map_turn += 1
-            message = data.resolved.messages.get(kind) or f"the operator sent no {kind}"
-            self._message(message, error=True)
-            return
+        shown = repr(value) if value else "(none sent)"
 
         def mapped(result: str | None) -> None:
             if result is None:
                 self._map_turn += 1  # Escape: the next press offers the next kind
                 return
-            self._message(f"{kind} {value!r} mapped to {result}")
+            self._message(f"{kind} {shown} mapped to {result}")
             self.action_reload()
 
         self.app.push_screen(

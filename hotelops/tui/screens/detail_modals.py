@@ -221,7 +221,11 @@ class MappingPicker(HotelopsModal[str | None]):
         label = self.kind.replace("_", " ")
         with Vertical(classes="modal-box"):
             yield Label(
-                f"Map {self.operator_code} {label} {self.operator_value!r} to a hotel code",
+                (
+                    f"Map {self.operator_code} {label} {self.operator_value!r} to a hotel code"
+                    if self.operator_value
+                    else f"Map what {self.operator_code} means when it sends no {label}"
+                ),
                 classes="modal-title",
             )
             yield Static("", classes="modal-error")

@@ -23,15 +23,12 @@ Guests are cut shorter, so that Voucher and Check-in stay in view at 80 columns.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from sqlalchemy import func
-from sqlmodel import Session, select
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -48,10 +45,12 @@ from hotelops.core.db import Database
 from hotelops.core.errors import HotelopsError
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import (
+    ChangeStamp,
     InboxFilter,
     InboxPage,
     InboxRow,
     PageKey,
+    change_stamp,
     ensure_indexes,
     list_inbox,
     page_key,
@@ -190,30 +189,6 @@ def marks_cell(row: InboxRow, price_status: str | None) -> Text:
     if row.hotel_reservation_id:
         text.append_text(BOOKED_MARK)
     return text
-
-
-#: What the poll compares: (rows, last change, last id) of one hotel's inbox.
-ChangeStamp = tuple[int, datetime | None, int | None]
-
-
-def change_stamp(session: Session, hotel_id: int) -> ChangeStamp:
-    """One small read telling whether a hotel's inbox changed since the last look.
-
-    A scan adds rows (count, last id) or changes them (``updated_at``); a decision, like a
-    new mapping, sets ``updated_at`` on the rows it touches.
-
-    A read, not a rule; it belongs next to ``list_inbox`` in ``hotelops.core.inbox`` (owned
-    by another change at the time of writing) and can move there unchanged.
-    """
-    row = session.exec(
-        select(
-            func.count(InboxReservation.id),  # type: ignore[arg-type]
-            func.max(InboxReservation.updated_at),
-            func.max(InboxReservation.id),
-        ).where(InboxReservation.hotel_id == hotel_id)
-    ).one()
-    count, updated, last_id = row
-    return int(count), updated, last_id
 
 
 @dataclass(frozen=True)
