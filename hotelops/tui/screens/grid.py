@@ -467,11 +467,12 @@ class ReviewGrid(Screen[None]):
             # Columns of known width are not measured cell by cell on every page.
             table.add_column(label, key=key, width=width)
 
-    def apply_layout(self) -> None:
+    def apply_layout(self, *, refill: bool = True) -> None:
         """Rebuild the columns when the width, the tab or the sort asks for others.
 
         The rows of the page are laid out again from memory (no database work); the cursor
-        stays on its reservation.
+        stays on its reservation. ``refill=False`` when the caller adds the rows itself (a new
+        page), so they are not added twice.
         """
         wanted = self._wanted_layout()
         if wanted == self.columns_layout:
@@ -482,6 +483,8 @@ class ReviewGrid(Screen[None]):
         self.guests_width = wanted.guests_width
         table.clear(columns=True)
         self._add_columns(table)
+        if not refill:
+            return
         for row in self.page_rows:
             table.add_row(*self._cells(row), key=str(row.id))
         if keep in self.page_ids:
@@ -597,7 +600,6 @@ class ReviewGrid(Screen[None]):
             hotel_id = self._hotel_id
             assert hotel_id is not None
             with self.db.read() as session:
-                stamp = change_stamp(session, hotel_id)
                 page = list_inbox(
                     session,
                     hotel_id,
@@ -613,9 +615,13 @@ class ReviewGrid(Screen[None]):
                 # The tab counts depend on the filters only: paging and sorting reuse them.
                 key = repr(replace(query.filter, status=None))
                 cached = self._counts_cache
+                stamp: ChangeStamp | None = None
                 if cached is not None and cached[0] == key:
-                    counts = cached[1]
+                    counts = cached[1]  # paging or sorting: nothing was reread, keep the stamp
                 else:
+                    # A full reload: the change stamp is read with the counts (the poll
+                    # compares against it); a page or a sort does not pay for it.
+                    stamp = change_stamp(session, hotel_id)
                     counts = {
                         name: list_inbox(
                             session, hotel_id, replace(query.filter, status=status), limit=0
@@ -647,7 +653,8 @@ class ReviewGrid(Screen[None]):
     ) -> None:
         if request != self._request:
             return  # a newer request is on its way
-        self.stamp = stamp
+        if stamp is not None:
+            self.stamp = stamp
         if not page.rows and (query.after or query.before or query.start):
             # The rows past the edge went away (decided elsewhere): start from the top.
             self.page_offset = 0
@@ -664,7 +671,7 @@ class ReviewGrid(Screen[None]):
             label = f"{name.capitalize()} ({count})"
             if tab.label_text != label:  # a new label lays the tabs out again
                 tab.label = label
-        self.apply_layout()
+        self.apply_layout(refill=False)
         table = self.query_one(PageTable)
         table.clear()
         for row in page.rows:
