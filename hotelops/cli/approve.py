@@ -26,13 +26,13 @@ from hotelops.core.approval import (
     check,
     decide,
     operator_notifier,
+    preview,
     reject,
 )
 from hotelops.core.errors import InputError
 from hotelops.core.inbox import InboxFilter, list_inbox
 from hotelops.core.mapping import MappingTable
 from hotelops.core.models import InboxReservation, InboxStatus
-from hotelops.core.pricing.service import PriceContext
 
 
 class ApproveGroup(TyperGroup):
@@ -53,10 +53,7 @@ app = typer.Typer(
 
 
 def _outcome_line(o: Outcome) -> str:
-    books = f" → hotel reservation #{o.hotel_reservation_id}" if o.hotel_reservation_id else ""
-    told = f"; operator: {o.channel} ({o.channel_result})" if o.channel else ""
-    effect = f" {o.effect}" if o.effect else ""
-    return f"[green]✓[/] #{o.inbox_id} {o.voucher}: {o.action}{effect}{books}{told}"
+    return f"[green]✓[/] {o.summary()}"
 
 
 @app.command("decide")
@@ -179,24 +176,19 @@ def _preview(
     overrides: Overrides,
     as_json: bool,
 ) -> None:
-    rows = []
-    config = state(ctx).config
     with state(ctx).database().read() as session:
-        # One price context (mappings, contracts, promotions) for the whole preview.
-        context = PriceContext(session, hotel_row, config.settings.price)
-        for inbox_id in targets:
-            result = check(session, hotel_row, config, inbox_id, action, overrides, context=context)
-            row = session.get(InboxReservation, inbox_id)
-            rows.append(
-                {
-                    "id": inbox_id,
-                    "voucher": row.voucher if row else "",
-                    "content": str(row.content) if row else "",
-                    "ready": result.ok,
-                    "problems": result.problems,
-                    "warnings": result.warnings,
-                }
-            )
+        items = preview(session, hotel_row, state(ctx).config, targets, action, overrides)
+    rows = [
+        {
+            "id": item.inbox_id,
+            "voucher": item.voucher,
+            "content": item.content,
+            "ready": item.ready,
+            "problems": item.problems,
+            "warnings": item.warnings,
+        }
+        for item in items
+    ]
     ready = sum(1 for r in rows if r["ready"])
     if as_json:
         print_json({"action": action, "ready": ready, "blocked": len(rows) - ready, "items": rows})

@@ -162,6 +162,38 @@ class Outcome:
     effect: str = ""  # created | updated | linked | cancelled | nothing to cancel | ""
     warnings: list[str] = field(default_factory=list)
 
+    def summary(self, *, status: bool = False) -> str:
+        """One line: what was done, the hotel reservation, how the operator was told.
+
+        ``status`` adds where the inbox reservation stands now (``→ approved``).
+        """
+        effect = f" {self.effect}" if self.effect else ""
+        books = (
+            f" → hotel reservation #{self.hotel_reservation_id}"
+            if self.hotel_reservation_id
+            else ""
+        )
+        now = f" → {self.status}" if status else ""
+        told = f"; operator: {self.channel} ({self.channel_result})" if self.channel else ""
+        return f"#{self.inbox_id} {self.voucher}: {self.action}{effect}{books}{now}{told}"
+
+
+@dataclass
+class PreviewItem:
+    """One reservation in a bulk preview: ready, or blocked with the guards' problems."""
+
+    inbox_id: int
+    voucher: str
+    content: str
+    ready: bool
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why it is blocked, or (when ready) what to know."""
+        return self.problems or self.warnings
+
 
 # -- reading -------------------------------------------------------------------------------
 
@@ -389,6 +421,43 @@ def check(
         if blocking:
             result.problems.append(blocking)
     return result
+
+
+def preview(
+    session: Session,
+    hotel: Hotel,
+    config: LoadedConfig,
+    inbox_ids: list[int],
+    action: str,
+    overrides: Overrides | None = None,
+) -> list[PreviewItem]:
+    """The guards of one action on many reservations (one price context for them all).
+
+    A reservation that is no longer pending is blocked as "already approved/rejected".
+    """
+    context = PriceContext(session, hotel, config.settings.price)
+    items: list[PreviewItem] = []
+    for inbox_id in inbox_ids:
+        row = _row(session, hotel, inbox_id)
+        if row.status != InboxStatus.PENDING:
+            items.append(
+                PreviewItem(
+                    inbox_id, row.voucher, str(row.content), False, [f"already {row.status}"]
+                )
+            )
+            continue
+        result = check(session, hotel, config, inbox_id, action, overrides, context=context)
+        items.append(
+            PreviewItem(
+                inbox_id,
+                row.voucher,
+                str(row.content),
+                result.ok,
+                list(result.problems),
+                list(result.warnings),
+            )
+        )
+    return items
 
 
 def _settings(session: Session, inbox_id: int) -> Any:

@@ -155,7 +155,11 @@ async def test_confirm_and_save_selected_one_ready_one_blocked(db: Database) -> 
             ("approve.confirm+save", "ayse")
         ]
         lines = text_of(summary, "#summary-text")
-        assert f"done     #{ready} {PRICED}: confirm+save → hotel reservation #{saved.id}" in lines
+        # The same line as `hotelops approve` prints: effect, booking, how the operator was told.
+        assert (
+            f"done     #{ready} {PRICED}: confirm+save created → hotel reservation #{saved.id}; "
+            "operator: manual (" in lines
+        )
         await pilot.press("escape")
         grid = await grid_of(pilot)
         # The done row left the selection and the pending tab; the blocked one stays selected.

@@ -888,19 +888,9 @@ def _money(amount: Decimal | None) -> str:
 
 
 def decision_message(outcome: Outcome) -> str:
-    """What a decision did, as ``hotelops approve`` prints it: the effect, the hotel
-    reservation, how the operator was told (channel and result), then one line per warning."""
-    effect = f" {outcome.effect}" if outcome.effect else ""
-    books = (
-        f" → hotel reservation #{outcome.hotel_reservation_id}"
-        if outcome.hotel_reservation_id
-        else ""
-    )
-    told = f"; operator: {outcome.channel} ({outcome.channel_result})" if outcome.channel else ""
-    lines = [
-        f"#{outcome.inbox_id} {outcome.voucher}: {outcome.action}{effect}{books} "
-        f"→ {outcome.status}{told}"
-    ]
+    """What a decision did, as ``hotelops approve`` prints it (with where the reservation stands
+    now), then one line per warning."""
+    lines = [outcome.summary(status=True)]
     lines.extend(f"warning: {warning}" for warning in outcome.warnings)
     return "\n".join(lines)
 

@@ -39,7 +39,15 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 from textual.worker import get_current_worker
 
-from hotelops.core.approval import SAVE, Changed, Refused, check, decide, operator_notifier
+from hotelops.core.approval import (
+    SAVE,
+    Changed,
+    PreviewItem,
+    Refused,
+    decide,
+    operator_notifier,
+    preview,
+)
 from hotelops.core.config import LoadedConfig, PriceSettings, Settings
 from hotelops.core.db import Database
 from hotelops.core.errors import HotelopsError
@@ -55,20 +63,18 @@ from hotelops.core.inbox import (
     list_inbox,
     page_key,
 )
-from hotelops.core.models import Content, Hotel, InboxReservation, InboxStatus
+from hotelops.core.models import Content, Hotel, InboxStatus
 from hotelops.core.pricing.service import (
     DIFFERS,
     PRICED,
     UNPRICED,
     InboxPrice,
-    PriceContext,
     price_many,
     price_statuses,
 )
 from hotelops.tui.screens.grid_modals import (
     ConfirmBulk,
     FilterModal,
-    PreviewItem,
     SummaryModal,
     preview_text,
 )
@@ -1006,22 +1012,9 @@ class ReviewGrid(Screen[None]):
     def _preview(self, ids: list[int], note: str) -> None:
         hotel, config = self._hotel, self.config()
         assert hotel is not None
-        items: list[PreviewItem] = []
         try:
             with self.db.read() as session:
-                # One price context (mappings, contracts, promotions) for the whole preview.
-                context = PriceContext(session, hotel, config.settings.price)
-                for inbox_id in ids:
-                    row = session.get(InboxReservation, inbox_id)
-                    voucher = row.voucher if row else ""
-                    if row is not None and row.status != InboxStatus.PENDING:
-                        items.append(
-                            PreviewItem(inbox_id, voucher, False, [f"already {row.status}"])
-                        )
-                        continue
-                    result = check(session, hotel, config, inbox_id, SAVE, context=context)
-                    reasons = result.problems or result.warnings
-                    items.append(PreviewItem(inbox_id, voucher, result.ok, list(reasons)))
+                items = preview(session, hotel, config, ids, SAVE)
         except HotelopsError as exc:
             self.app.call_from_thread(self._bulk_failed, str(exc))
             return
@@ -1042,7 +1035,7 @@ class ReviewGrid(Screen[None]):
         self.app.push_screen(ConfirmBulk(items, note), answered)
 
     @work(thread=True, exclusive=True, group="grid-bulk")
-    def _decide_ready(self, ids: list[int], preview: list[PreviewItem]) -> None:
+    def _decide_ready(self, ids: list[int], previewed: list[PreviewItem]) -> None:
         hotel, config, user = self._hotel, self.config(), self.user()
         assert hotel is not None
         notify = operator_notifier(self.db, config, hotel)
@@ -1064,21 +1057,9 @@ class ReviewGrid(Screen[None]):
             except (Refused, HotelopsError) as exc:
                 results.append((inbox_id, "refused", str(exc)))
             else:
-                books = (
-                    f" → hotel reservation #{outcome.hotel_reservation_id}"
-                    if outcome.hotel_reservation_id
-                    else ""
-                )
-                told = f"; operator: {outcome.channel_result}" if outcome.channel else ""
-                results.append(
-                    (
-                        inbox_id,
-                        "done",
-                        f"#{inbox_id} {outcome.voucher}: {outcome.action}{books}{told}",
-                    )
-                )
+                results.append((inbox_id, "done", outcome.summary()))
             self.app.call_from_thread(self._show_status, f"confirming {number}/{len(ids)}…")
-        blocked = [item for item in preview if not item.ready]
+        blocked = [item for item in previewed if not item.ready]
         self.app.call_from_thread(self._decided, results, blocked)
 
     def _decided(self, results: list[tuple[int, str, str]], blocked: list[PreviewItem]) -> None:

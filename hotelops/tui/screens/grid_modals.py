@@ -7,7 +7,7 @@ every query and every decision in its own thread workers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 from textual.widgets.selection_list import Selection
 from textual.worker import get_current_worker
 
+from hotelops.core.approval import PreviewItem
 from hotelops.core.db import Database
 from hotelops.core.errors import HotelopsError, InputError
 from hotelops.core.inbox import (
@@ -276,16 +277,6 @@ class FilterModal(ModalScreen[InboxFilter | None]):
 
 def _day(value: object) -> str:
     return value.isoformat() if value is not None else ""  # type: ignore[attr-defined]
-
-
-@dataclass
-class PreviewItem:
-    """One reservation in the bulk confirmation: ready, or blocked with the guard's reasons."""
-
-    inbox_id: int
-    voucher: str
-    ready: bool
-    reasons: list[str] = field(default_factory=list)
 
 
 class ConfirmBulk(ModalScreen[bool]):
