@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -28,13 +27,18 @@ from hotelops.cli import (
 )
 from hotelops.cli import map as map_cmd
 from hotelops.cli.common import AppState, err, state
+from hotelops.cli.helpfmt import polish
 from hotelops.core.errors import HotelopsError
 
 
 class HotelopsGroup(TyperGroup):
     """Turns a core error into its message on stderr and its exit code (ARCHITECTURE.md)."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        polish(self)
+        return super().main(*args, **kwargs)
+
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except HotelopsError as exc:

@@ -6,13 +6,22 @@ import sys
 from dataclasses import asdict
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.table import Table
-from typer.core import TyperGroup
 
 from hotelops.cli import internal
-from hotelops.cli.common import err, out, parse_date, print_json, state, wants_json
+from hotelops.cli.common import (
+    ArrivalFrom,
+    ArrivalTo,
+    DefaultCommandGroup,
+    RoutedCommand,
+    err,
+    out,
+    parse_date,
+    print_json,
+    state,
+    wants_json,
+)
 from hotelops.cli.price import differs_warning
 from hotelops.core.approval import (
     CONFIRM,
@@ -35,13 +44,13 @@ from hotelops.core.mapping import MappingTable
 from hotelops.core.models import InboxReservation, InboxStatus
 
 
-class ApproveGroup(TyperGroup):
+class ApproveGroup(DefaultCommandGroup):
     """``approve ID...`` and ``approve --pending`` mean ``approve decide ...``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = ["decide", *args]
-        return super().parse_args(ctx, args)
+    def route(self, args: list[str]) -> tuple[str, list[str]] | None:
+        if args and args[0] not in ("--help", "-h"):
+            return "decide", args
+        return None
 
 
 app = typer.Typer(
@@ -56,10 +65,10 @@ def _outcome_line(o: Outcome) -> str:
     return f"[green]✓[/] {o.summary()}"
 
 
-@app.command("decide")
+@app.command("decide", cls=RoutedCommand)
 def decide_command(
     ctx: typer.Context,
-    ids: Annotated[list[int] | None, typer.Argument(metavar="ID...", help="Inbox ids.")] = None,
+    ids: Annotated[list[int] | None, typer.Argument(metavar="ID", help="Inbox ids.")] = None,
     confirm_only: Annotated[
         bool, typer.Option("--confirm-only", help="Confirm to the operator, do not save.")
     ] = False,
@@ -90,8 +99,8 @@ def decide_command(
         bool, typer.Option("--pending", help="Every pending reservation (with the filters below).")
     ] = False,
     operator: Annotated[str | None, typer.Option("--operator")] = None,
-    arrival_from: Annotated[str | None, typer.Option("--arrival-from")] = None,
-    arrival_to: Annotated[str | None, typer.Option("--arrival-to")] = None,
+    arrival_from: ArrivalFrom = None,
+    arrival_to: ArrivalTo = None,
     yes: Annotated[
         bool, typer.Option("--yes", help="With --pending: do it (default: preview).")
     ] = False,
@@ -123,8 +132,11 @@ def decide_command(
                 descending=False,
             )
             targets = [r.id for r in page.rows]
-    if not targets:
+    if not targets and not pending:
         raise InputError("no reservation to decide: give IDs, or --pending with filters")
+    if not targets and not wants_json(ctx, json_out):
+        err.print("no pending reservation matches the filters: nothing to decide")
+        return
     overrides = Overrides(ignore_stop_sale, allow_overbooking, link, create_new)
     action = REJECT if reject_reason is not None else (CONFIRM if confirm_only else SAVE)
     if pending and not yes:

@@ -12,16 +12,19 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from sqlmodel import Session
+from typer.core import TyperCommand, TyperGroup
 
 from hotelops.core.auditlog import jsonable
 from hotelops.core.config import LoadedConfig, database_target, load_config
 from hotelops.core.db import Database, open_database
+from hotelops.core.errors import InputError
 from hotelops.core.hotels import get_hotel
+from hotelops.core.inbox import parse_filter_date
 from hotelops.core.models import Hotel
 
 out = Console(highlight=False)
@@ -46,13 +49,18 @@ class AppState:
             self._config = load_config(self.config_path)
         return self._config
 
-    def database(self) -> Database:
-        """The database named by ``--db``, ``$HOTELOPS_DATABASE_URL`` or the config."""
+    def database(self, *, create: bool = False) -> Database:
+        """The database named by ``--db``, ``$HOTELOPS_DATABASE_URL`` or the config.
+
+        It must exist unless ``create``: only the commands that make a hotel (``init``,
+        ``demo``, ``hotel import``) make a database; a mistyped path is refused, not created.
+        """
         if self._db is None:
             settings = self.config.settings.database
             self._db = open_database(
                 database_target(self.config, self.db_override),
                 busy_timeout_ms=settings.busy_timeout_ms,
+                create=create,
             )
         return self._db
 
@@ -81,6 +89,50 @@ class AppState:
             self._db = None
 
 
+#: The check-in range options of the listings that filter by arrival.
+ArrivalFrom = Annotated[
+    str | None, typer.Option("--arrival-from", metavar="DATE", help="Check-in on or after.")
+]
+ArrivalTo = Annotated[
+    str | None, typer.Option("--arrival-to", metavar="DATE", help="Check-in on or before.")
+]
+
+#: ``ctx.meta`` key: the command a ``DefaultCommandGroup`` routed bare arguments to.
+_ROUTED = "hotelops.routed"
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A group whose bare arguments go to one of its commands (``approve 25`` runs
+    ``approve decide 25``); ``route`` says which, or ``None``."""
+
+    def route(self, args: list[str]) -> tuple[str, list[str]] | None:
+        """The command and its arguments for a command line that names none."""
+        return None
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        routed = None if args and args[0] in self.commands else self.route(args)
+        if routed is not None:
+            name, args = routed
+            ctx.meta[_ROUTED] = name
+            args = [name, *args]
+        return super().parse_args(ctx, args)
+
+
+class _RoutedContext(typer.Context):
+    @property
+    def command_path(self) -> str:
+        # Usage errors name what the user typed (``hotelops approve``), not the routed command.
+        if self.parent is not None and self.meta.get(_ROUTED) == self.info_name:
+            return self.parent.command_path
+        return super().command_path
+
+
+class RoutedCommand(TyperCommand):
+    """A command a ``DefaultCommandGroup`` may route to."""
+
+    context_class = _RoutedContext
+
+
 def state(ctx: typer.Context) -> AppState:
     """The ``AppState`` of this invocation."""
     root = ctx.find_root()
@@ -100,12 +152,13 @@ def print_json(data: Any) -> None:
 
 
 def parse_date(value: str | None, option: str) -> date | None:
-    """An ISO date given on the command line (exit 2 naming the option when it is not one)."""
+    """A date given on the command line, in the forms the dashboard takes (YYYY-MM-DD or
+    DD.MM.YYYY); exit 2 naming the option when it is not one."""
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return parse_filter_date(value, option)
+    except InputError:
         raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+            f"{value!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)", param_hint=option
         ) from None

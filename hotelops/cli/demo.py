@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.cli.render import hotel_card, summary_json
-from hotelops.core.db import open_database, sqlite_url
+from hotelops.core.db import open_database
 from hotelops.core.demo import DEFAULT_DEMO_DB, DemoResult, build_demo, demo_config, demo_folders
 from hotelops.core.scan.runner import ScanRequest
 
@@ -26,13 +27,14 @@ def on_a_terminal() -> bool:
 def demo_command(
     ctx: typer.Context,
     path: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--path",
-            help="SQLite file to build the demo in (an earlier demo there is replaced).",
+            help="SQLite file to build the demo in (an earlier demo there is replaced). "
+            "Default: the global --db (a file or a postgresql:// URL), else hotelops-demo.db.",
             dir_okay=False,
         ),
-    ] = DEFAULT_DEMO_DB,
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     no_tui: Annotated[
         bool,
@@ -43,11 +45,19 @@ def demo_command(
 
     On a terminal the dashboard (``hotelops tui``) then opens on the demo; ``q`` quits it. With
     ``--json``, ``--no-tui``, or when stdin or stdout is not a terminal, only the summary is
-    printed.
+    printed. The demo never reads ``$HOTELOPS_DATABASE_URL`` or the config's database: it
+    builds where ``--path`` or ``--db`` says, else in ``hotelops-demo.db`` here.
     """
-    if state(ctx).verbose or not wants_json(ctx, json_out):
-        err.print(f"building the demo hotel in [bold]{path}[/] ...")
-    result = build_demo(path)
+    app_state = state(ctx)
+    given = app_state.db_override
+    if path is not None and given is not None and str(path) != given:
+        raise typer.BadParameter(
+            f"--path {path} and --db {given} name two databases; give one", param_hint="--path"
+        )
+    target = str(path) if path is not None else given or str(DEFAULT_DEMO_DB)
+    if app_state.verbose or not wants_json(ctx, json_out):
+        err.print(f"building the demo hotel in [bold]{escape(target)}[/] ...")
+    result = build_demo(target)
     totals = result.scan.totals()
     scanned = {
         "operators": len(result.scan.operators),
@@ -59,7 +69,7 @@ def demo_command(
     if wants_json(ctx, json_out):
         print_json(
             {
-                "database": str(result.path),
+                "database": result.target,
                 "imported": result.imported.counts,
                 "hotel": summary_json(result.summary),
                 "scan": scanned,
@@ -72,19 +82,17 @@ def demo_command(
         f"{totals.total} reservations read, [green]{totals.new} new[/], "
         f"[cyan]{totals.changed} changed[/], {totals.errors} error(s)"
     )
-    out.print(f"[green]✓[/] demo database: [bold]{result.path}[/]")
+    out.print(f"[green]✓[/] demo database: [bold]{escape(result.target)}[/]")
+    again = escape(f"hotelops --db {result.target}")
     if not no_tui and on_a_terminal():
-        open_dashboard(ctx, result)
-        err.print(f"dashboard closed; open it again: [bold]hotelops --db {result.path} tui[/]")
+        open_dashboard(ctx, result, target)
+        err.print(f"dashboard closed; open it again: [bold]{again} tui[/]")
         return
-    err.print(f"the dashboard: [bold]hotelops --db {result.path} tui[/]")
-    err.print(
-        f"look around: [bold]hotelops --db {result.path} inbox list[/], "
-        f"[bold]hotelops --db {result.path} scan log[/]"
-    )
+    err.print(f"the dashboard: [bold]{again} tui[/]")
+    err.print(f"look around: [bold]{again} inbox list[/], [bold]{again} scan log[/]")
 
 
-def open_dashboard(ctx: typer.Context, result: DemoResult) -> None:
+def open_dashboard(ctx: typer.Context, result: DemoResult, target: str) -> None:
     """Run the dashboard on the demo database until the user quits.
 
     Its scanner ("s") rescans the demo's fixture folders (everything is archived already, so a
@@ -92,12 +100,12 @@ def open_dashboard(ctx: typer.Context, result: DemoResult) -> None:
     """
     from hotelops.tui.app import run
 
-    db = open_database(sqlite_url(result.path))
+    db = open_database(target, create=False)
     try:
         run(
             db,
             result.summary.code,
-            config=demo_config(result.path),
+            config=demo_config(),
             user=state(ctx).user(),
             scan_request=ScanRequest(hotel_code=result.summary.code, folders=demo_folders()),
         )

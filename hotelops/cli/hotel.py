@@ -82,7 +82,7 @@ def import_command(
 ) -> None:
     """Import a hotel file: all of it in one transaction, or nothing with every problem listed."""
     app_state = state(ctx)
-    result = import_hotel(app_state.database(), file, user=app_state.user())
+    result = import_hotel(app_state.database(create=True), file, user=app_state.user())
     if wants_json(ctx, json_out):
         print_json({"hotel": result.hotel_code, "imported": result.counts})
         return

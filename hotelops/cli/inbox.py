@@ -14,7 +14,15 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from hotelops.cli.common import out, parse_date, print_json, state, wants_json
+from hotelops.cli.common import (
+    ArrivalFrom,
+    ArrivalTo,
+    out,
+    parse_date,
+    print_json,
+    state,
+    wants_json,
+)
 from hotelops.core.documents import document_file, document_text, list_documents
 from hotelops.core.errors import InputError, NotFound
 from hotelops.core.inbox import InboxFilter, InboxRow, inbox_detail, list_inbox
@@ -29,7 +37,6 @@ app = typer.Typer(
 
 STATUS_STYLE = {"pending": "yellow", "approved": "green", "rejected": "red"}
 CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
-CONTENT_SHORT = {"new": "new", "modification": "modified", "cancellation": "cancelled"}
 
 
 @app.command("list")
@@ -42,10 +49,14 @@ def list_command(
         Content | None, typer.Option("--content", help="new, modification or cancellation.")
     ] = None,
     operator: Annotated[str | None, typer.Option("--operator", help="Operator code.")] = None,
-    arrival_from: Annotated[str | None, typer.Option("--arrival-from")] = None,
-    arrival_to: Annotated[str | None, typer.Option("--arrival-to")] = None,
-    sale_from: Annotated[str | None, typer.Option("--sale-from")] = None,
-    sale_to: Annotated[str | None, typer.Option("--sale-to")] = None,
+    arrival_from: ArrivalFrom = None,
+    arrival_to: ArrivalTo = None,
+    sale_from: Annotated[
+        str | None, typer.Option("--sale-from", metavar="DATE", help="Sold on or after.")
+    ] = None,
+    sale_to: Annotated[
+        str | None, typer.Option("--sale-to", metavar="DATE", help="Sold on or before.")
+    ] = None,
     missing: Annotated[
         bool,
         typer.Option(
@@ -109,7 +120,7 @@ def list_command(
     columns = [
         ("id", 5, "right", 0),
         ("status", 8, "left", 0),
-        ("content", 9, "left", 0),
+        ("content", 12, "left", 0),
         ("operator", 8, "left", 0),
         ("agency", 12, "left", 150),
         ("guests", 0, "left", 0),
@@ -118,14 +129,14 @@ def list_command(
         ("check-out", 9, "left", 100),
         ("n", 2, "right", 0),
         ("sale", 8, "left", 165),
-        ("pax", 5, "left", 0),
+        ("pax", 5, "left", 90),
         ("nat", 3, "left", 125),
         ("board", 10, "left", 135),
         ("room type", 16, "left", 115),
     ]
     shown = [c for c in columns if out.width >= c[3]]
     # The guests column takes what the others leave (each column costs its width + 2).
-    guests_width = max(12, out.width - sum(c[1] + 2 for c in shown if c[1]) - 2)
+    guests_width = max(10, out.width - sum(c[1] + 2 for c in shown if c[1]) - 2)
     for name, width, justify, _ in shown:
         table.add_column(
             name,
@@ -139,7 +150,7 @@ def list_command(
         values = {
             "id": str(r.id),
             "status": f"[{STATUS_STYLE[r.status]}]{r.status}[/]",
-            "content": f"[{CONTENT_STYLE[r.content]}]{CONTENT_SHORT[r.content]}[/]",
+            "content": f"[{CONTENT_STYLE[r.content]}]{r.content}[/]",
             "operator": r.operator,
             "agency": r.agency,
             "guests": r.guest_names,

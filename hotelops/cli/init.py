@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
-from hotelops.core.config import database_target, load_config
-from hotelops.core.db import open_database
+from hotelops.core.config import database_target, find_config, load_config
+from hotelops.core.db import open_database, sqlite_path
 from hotelops.core.setup import write_initial_config
 
 
@@ -34,16 +35,29 @@ def init_command(
     config = load_config(path)
     target = database_target(config, app_state.db_override)
     db = open_database(target, busy_timeout_ms=config.settings.database.busy_timeout_ms)
-    url = db.url
+    file = sqlite_path(db.engine.url)
+    shown = str(file) if file is not None else db.url
     db.dispose()
-    result = {"config": str(path.resolve()), "config_created": created, "database": url}
+    found = find_config()
+    found_by_default = found is not None and found.resolve() == path.resolve()
+    result = {
+        "config": str(path.resolve()),
+        "config_created": created,
+        "database": shown,
+        "found_without_config_option": found_by_default,
+    }
     if wants_json(ctx, json_out):
         print_json(result)
         return
     verb = "created" if created else "kept the existing"
-    out.print(f"[green]✓[/] {verb} config [bold]{path}[/]")
-    out.print(f"[green]✓[/] database ready: [bold]{url}[/]")
+    out.print(f"[green]✓[/] {verb} config [bold]{escape(str(path))}[/]")
+    out.print(f"[green]✓[/] database ready: [bold]{escape(shown)}[/]")
+    if not found_by_default:
+        err.print(
+            f"commands find this config with [bold]--config {escape(str(path))}[/], or after "
+            f"[bold]export HOTELOPS_CONFIG={escape(str(path))}[/]"
+        )
     err.print(
-        "next: [bold]hotelops hotel import FILE[/] (see fixtures/demo/kivima.toml), "
-        "or [bold]hotelops demo[/]"
+        "next: [bold]hotelops hotel import FILE[/] (your hotel; the demo's is "
+        "fixtures/demo/kivima.toml, the format docs/hotel-file.md), or [bold]hotelops demo[/]"
     )

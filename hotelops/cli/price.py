@@ -7,13 +7,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from typer.core import TyperGroup
 
-from hotelops.cli.common import err, out, parse_date, print_json, state, wants_json
+from hotelops.cli.common import (
+    DefaultCommandGroup,
+    RoutedCommand,
+    err,
+    out,
+    parse_date,
+    print_json,
+    state,
+    wants_json,
+)
 from hotelops.core.money import format_money, to_decimal
 from hotelops.core.pricing.engine import PriceResult
 from hotelops.core.pricing.service import (
@@ -29,15 +36,15 @@ from hotelops.core.pricing.service import (
 )
 
 
-class PriceGroup(TyperGroup):
+class PriceGroup(DefaultCommandGroup):
     """``price ID`` means ``price show ID``; ``price --pending`` means ``price pending``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if "--pending" in args and not (args and args[0] in self.commands):
-            args = ["pending", *[a for a in args if a != "--pending"]]
-        elif args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["show", *args]
-        return super().parse_args(ctx, args)
+    def route(self, args: list[str]) -> tuple[str, list[str]] | None:
+        if "--pending" in args:
+            return "pending", [a for a in args if a != "--pending"]
+        if args and not args[0].startswith("-"):
+            return "show", args
+        return None
 
 
 app = typer.Typer(
@@ -157,7 +164,7 @@ def trace_table(result: PriceResult) -> Table:
     return table
 
 
-@app.command("show")
+@app.command("show", cls=RoutedCommand)
 def show(
     ctx: typer.Context,
     inbox_id: Annotated[int, typer.Argument(metavar="ID", help="Inbox reservation id.")],
@@ -231,7 +238,7 @@ def differs_warning(item: InboxPrice) -> str:
     return f"price {difference_text(item)}: operator {sent}, hotel {hotel}"
 
 
-@app.command("pending")
+@app.command("pending", cls=RoutedCommand)
 def pending(
     ctx: typer.Context,
     explain: Annotated[bool, typer.Option("--explain", help="Keep the trace (JSON).")] = False,
@@ -313,14 +320,15 @@ def quote_command(
     ctx: typer.Context,
     contract: Annotated[str, typer.Option("--contract", help="Contract (price) code.")],
     room_type: Annotated[str, typer.Option("--room-type", help="Hotel room type code.")],
-    arrival: Annotated[str, typer.Option("--arrival", help="Check-in date (YYYY-MM-DD).")],
+    arrival: Annotated[str, typer.Option("--arrival", metavar="DATE", help="Check-in date.")],
     nights: Annotated[int, typer.Option("--nights", min=1, max=365)],
     adults: Annotated[int, typer.Option("--adults", min=1, max=20)],
     children: Annotated[str, typer.Option("--children", help="Ages, comma separated: 4,9")] = "",
     agency: Annotated[str, typer.Option("--agency", help="Agency code (promotion filters).")] = "",
     market: Annotated[str, typer.Option("--market", help="Market code.")] = "",
     sale_date: Annotated[
-        str | None, typer.Option("--sale-date", help="Booking date (early booking).")
+        str | None,
+        typer.Option("--sale-date", metavar="DATE", help="Booking date (early booking)."),
     ] = None,
     occupancy: Annotated[
         str, typer.Option("--occupancy", help="Force an occupancy (DBL ...).")

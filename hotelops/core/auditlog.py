@@ -85,8 +85,14 @@ def entries(
 
 
 def reservation_log(session: Session, hotel_id: int, inbox_id: int) -> list[AuditEntry]:
-    """Everything logged about an inbox reservation and the hotel reservation it became."""
+    """Everything logged about an inbox reservation and the hotel reservation it became.
+
+    An id the hotel does not have is ``NotFound``, as everywhere else, not an empty log.
+    """
+    from hotelops.core.inbox import get_inbox
     from hotelops.core.models import HotelReservation
+
+    get_inbox(session, hotel_id, inbox_id)
 
     linked = session.exec(
         select(HotelReservation.id).where(HotelReservation.inbox_reservation_id == inbox_id)

@@ -84,7 +84,8 @@ class ScanSettings(_Section):
     """The scanner: drop folder, archive and document store, and its timer."""
 
     folder: str = "inbox"
-    documents_dir: str = "documents"
+    #: Empty: beside the database (``documents.documents_root``).
+    documents_dir: str = ""
     interval_seconds: int = Field(default=300, ge=10)
     max_attachment_mb: int = Field(default=20, ge=1, le=200)
     imap: list[ImapAccount] = Field(default_factory=list)

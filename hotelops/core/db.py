@@ -13,8 +13,9 @@ PostgreSQL is the server for a hotel group: the same models, the same code,
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlmodel import Session, SQLModel, create_engine, text
 
-from hotelops.core.errors import DatabaseUnavailable, InputError
+from hotelops.core.errors import DatabaseUnavailable, InputError, NoDatabase
 
 #: Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE).
 _WRITE_OPTION = "hotelops_write"
@@ -89,6 +90,15 @@ class Database:
         with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
             yield session
 
+    def has_tables(self) -> bool:
+        """True when the database holds hotelops tables (its meta table)."""
+        import hotelops.core.models  # noqa: F401  (registers every table)
+
+        try:
+            return inspect(self.engine).has_table("hotelops_meta")
+        except (OperationalError, SADatabaseError) as exc:
+            raise _unavailable(self.engine.url, exc) from exc
+
     def create_all(self) -> None:
         """Create every table that does not exist yet (idempotent)."""
         import hotelops.core.models  # noqa: F401  (registers every table)
@@ -123,28 +133,33 @@ class Database:
         self.engine.dispose()
 
 
+#: How a user makes a database, for the message when there is none.
+MAKE_ONE = "create one with `hotelops init`, or build the demo with `hotelops demo`"
+
+
 def open_database(
     target: str,
     *,
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     create: bool = True,
+    tables: bool = True,
     echo: bool = False,
 ) -> Database:
     """Open the database named by a URL or an SQLite path, check it answers, create its tables.
 
-    A missing folder for an SQLite file is created. An unreachable server raises
-    ``DatabaseUnavailable`` with one line that names the server and the reason.
+    ``create`` may make a new database: the SQLite file and its folder, or the tables of an
+    empty PostgreSQL database. Without it the database must exist and hold hotelops tables
+    (``NoDatabase``, naming it, otherwise), so a mistyped ``--db`` never leaves an empty
+    database behind. ``tables`` adds the tables a newer hotelops has to a database that
+    lacks them. An unreachable server raises ``DatabaseUnavailable`` with one line that names
+    the server and the reason.
     """
-    try:
-        url = make_url(normalize_url(target))
-    except ArgumentError as exc:
-        raise InputError(
-            f"database URL {target!r} is not valid: {exc} "
-            "(use a file path or postgresql+psycopg://user@host:5432/dbname)"
-        ) from None
+    url = parse_url(target)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        engine = _sqlite_engine(url, busy_timeout_ms, echo)
+        if not create:
+            _sqlite_file_must_exist(url)
+        engine = _sqlite_engine(url, busy_timeout_ms, echo, create)
     elif backend == "postgresql":
         engine = create_engine(
             url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 5}
@@ -161,21 +176,81 @@ def open_database(
     except (OperationalError, SADatabaseError) as exc:
         engine.dispose()
         raise _unavailable(url, exc) from None
-    if create:
+    if not create and tables and not db.has_tables():
+        db.dispose()
+        raise NoDatabase(f"{_name(url)} holds no hotelops database ({MAKE_ONE})")
+    if tables:
         db.create_all()
     return db
 
 
-def _sqlite_engine(url: URL, busy_timeout_ms: int, echo: bool) -> Engine:
+def parse_url(target: str) -> URL:
+    """The SQLAlchemy URL of a database URL or SQLite path; refused naming the form to use."""
+    try:
+        return make_url(normalize_url(target))
+    except ArgumentError as exc:
+        raise InputError(
+            f"database URL {target!r} is not valid: {exc} "
+            "(use a file path or postgresql+psycopg://user@host:5432/dbname)"
+        ) from None
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of an SQLite URL (None for PostgreSQL or an in-memory database)."""
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        path = Path(database).expanduser()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseUnavailable(
-                f"cannot create the folder for the database {path}: {exc.strerror}"
-            ) from None
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser().absolute()
+
+
+def _name(url: URL) -> str:
+    path = sqlite_path(url)
+    return f"the SQLite file {path}" if path else f"the database {describe_url(url)}"
+
+
+def _sqlite_file_must_exist(url: URL) -> None:
+    path = sqlite_path(url)
+    if path is None:
+        return
+    if path.is_file():
+        _sqlite_file_is_hotelops(path)
+        return
+    if not path.parent.is_dir():
+        raise NoDatabase(
+            f"no database at {path}: the folder {path.parent} does not exist ({MAKE_ONE})"
+        )
+    if path.exists():
+        raise NoDatabase(f"{path} is not a database file (it is a folder); give the file's path")
+    raise NoDatabase(f"no database at {path} ({MAKE_ONE})")
+
+
+def _sqlite_file_is_hotelops(path: Path) -> None:
+    """Refuse an SQLite file without hotelops tables before anything writes to it (WAL)."""
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hotelops_meta'"
+            ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise NoDatabase(
+            f"{path} is not an SQLite database ({exc}); give a hotelops database"
+        ) from None
+    if found is None:
+        raise NoDatabase(f"the SQLite file {path} holds no hotelops database ({MAKE_ONE})")
+
+
+def _sqlite_engine(url: URL, busy_timeout_ms: int, echo: bool, create: bool) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        if create:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUnavailable(
+                    f"cannot create the folder for the database {path}: {exc.strerror}"
+                ) from None
         url = url.set(database=str(path))
     engine = create_engine(
         url,
@@ -209,5 +284,8 @@ def _unavailable(url: URL, exc: Exception) -> DatabaseUnavailable:
     first = reason[0] if reason else type(exc).__name__
     if url.get_backend_name() == "postgresql":
         where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
-        return DatabaseUnavailable(f"cannot connect to PostgreSQL at {where}: {first}")
+        hint = ""
+        if "does not exist" in first and url.database and f'"{url.database}"' in first:
+            hint = f" (create it first: createdb -h {url.host or 'localhost'} {url.database})"
+        return DatabaseUnavailable(f"cannot connect to PostgreSQL at {where}: {first}{hint}")
     return DatabaseUnavailable(f"cannot open the SQLite database {url.database}: {first}")

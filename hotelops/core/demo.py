@@ -7,11 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlalchemy import inspect
+from sqlalchemy.engine import URL
+from sqlmodel import SQLModel, select
 
 import hotelops
-from hotelops.core.config import LoadedConfig, ScanSettings, Settings
-from hotelops.core.db import open_database, sqlite_url
+from hotelops.core.config import LoadedConfig, Settings
+from hotelops.core.db import (
+    Database,
+    describe_url,
+    open_database,
+    parse_url,
+    sqlite_path,
+    sqlite_url,
+)
 from hotelops.core.errors import InputError
 from hotelops.core.hotelfile import ImportResult, import_hotel
 from hotelops.core.hotels import HotelSummary, get_hotel, summarize
@@ -46,7 +55,10 @@ def fixtures_dir() -> Path:
 class DemoResult:
     """The demo database that was built and what it holds."""
 
-    path: Path
+    #: The database as a user names it: the SQLite file's path, or the URL without password.
+    target: str
+    #: The SQLite file (None on PostgreSQL).
+    path: Path | None
     imported: ImportResult
     summary: HotelSummary
     scan: ScanReport
@@ -57,11 +69,10 @@ def demo_folders() -> list[Path]:
     return [fixtures_dir() / name for name in DEMO_FOLDERS if (fixtures_dir() / name).is_dir()]
 
 
-def demo_config(path: Path) -> LoadedConfig:
-    """Settings for working on the demo database at ``path`` (documents stored beside it)."""
-    path = path.expanduser().resolve()
-    documents = path.parent / f"{path.stem}-documents"
-    return LoadedConfig(Settings(scan=ScanSettings(documents_dir=str(documents))), None)
+def demo_config(path: Path | str | None = None) -> LoadedConfig:
+    """Settings for working on the demo database: the defaults, so documents are kept beside
+    the database, where every other command looks for them (``documents.documents_root``)."""
+    return LoadedConfig(Settings(), None)
 
 
 class DemoFolderSource:
@@ -106,28 +117,23 @@ def demo_stop_sale(hotel_id: int, user: str, at: datetime) -> StopSale:
     )
 
 
-def build_demo(path: Path, *, user: str = "demo", now: datetime | None = None) -> DemoResult:
-    """Build the demo hotel in a fresh SQLite file at ``path``.
+def build_demo(
+    target: str | Path = DEFAULT_DEMO_DB, *, user: str = "demo", now: datetime | None = None
+) -> DemoResult:
+    """Build the demo hotel in ``target``: an SQLite file (made fresh) or a PostgreSQL URL.
 
-    An earlier demo database there is replaced; any other existing file is refused, so a real
-    database can never be overwritten by mistake. ``now`` (UTC-aware) fixes the clock of the
-    scan: every reception, scan-run and scan-log time then follows from it, so two demos built
-    with the same ``now`` show the same screens (the snapshot tests rely on it).
+    An earlier demo there is replaced; any other database is refused, so a real database can
+    never be overwritten by mistake. ``now`` (UTC-aware) fixes the clock of the scan: every
+    reception, scan-run and scan-log time then follows from it, so two demos built with the
+    same ``now`` show the same screens (the snapshot tests rely on it).
     """
     if now is not None and now.tzinfo is None:
         raise InputError("build_demo: now must carry a time zone (e.g. datetime(..., tzinfo=UTC))")
     clock: Callable[[], datetime] = (
         (lambda: now) if now is not None else (lambda: datetime.now(UTC))
     )
-    path = path.expanduser().resolve()
-    if path.exists():
-        if not is_demo_database(path):
-            raise InputError(
-                f"{path} exists and is not a hotelops demo database; choose another --path"
-            )
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    db = open_database(str(path))
+    url = parse_url(str(target))
+    db = _fresh_demo_database(url)
     try:
         with db.write() as session:
             session.add(Meta(key="demo", value="true"))
@@ -143,7 +149,7 @@ def build_demo(path: Path, *, user: str = "demo", now: datetime | None = None) -
         source = DemoFolderSource(demo_folders(), clock())
         report = run_scan(
             db,
-            demo_config(path),
+            demo_config(),
             ScanRequest(hotel_code=imported.hotel_code),
             sources=[source],
             now=clock,
@@ -152,20 +158,59 @@ def build_demo(path: Path, *, user: str = "demo", now: datetime | None = None) -
             summary = summarize(session, get_hotel(session, imported.hotel_code))
     finally:
         db.dispose()
-    return DemoResult(path=path, imported=imported, summary=summary, scan=report)
+    path = sqlite_path(url)
+    shown = str(path) if path is not None else describe_url(url)
+    return DemoResult(shown, path, imported, summary, report)
+
+
+def _fresh_demo_database(url: URL) -> Database:
+    """An empty database at ``url`` with every table; an earlier demo there is removed first."""
+    path = sqlite_path(url)
+    if path is not None:
+        if path.exists():
+            if not is_demo_database(path):
+                raise InputError(
+                    f"{path} exists and is not a hotelops demo database; choose another --path"
+                )
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return open_database(str(path))
+    db = open_database(url.render_as_string(hide_password=False), tables=False)
+    try:
+        if db.has_tables():
+            if not _is_demo(db):
+                raise InputError(
+                    f"the database {db.url} holds a hotelops database that is not the demo; "
+                    "choose another --db"
+                )
+            SQLModel.metadata.drop_all(db.engine)
+        elif inspect(db.engine).get_table_names():
+            raise InputError(
+                f"the database {db.url} holds other tables; give the demo an empty database"
+            )
+        db.create_all()
+    except BaseException:
+        db.dispose()
+        raise
+    return db
 
 
 def is_demo_database(path: Path) -> bool:
     """True when ``path`` is an SQLite database that ``build_demo`` made."""
     try:
-        db = open_database(sqlite_url(path), create=False)
+        db = open_database(sqlite_url(path), create=False, tables=False)
     except Exception:
         return False
+    try:
+        return _is_demo(db)
+    finally:
+        db.dispose()
+
+
+def _is_demo(db: Database) -> bool:
     try:
         with db.read() as session:
             row = session.exec(select(Meta).where(Meta.key == "demo")).first()
             return row is not None and row.value == "true"
     except Exception:
         return False
-    finally:
-        db.dispose()

@@ -1,7 +1,8 @@
 """The documents that came with a reservation (vouchers, rooming lists): find and read them.
 
-The scanner stores each attachment once under its content hash in the configured
-``scan.documents_dir`` (``InboxDocument.stored_path`` is relative to it). ``document_text`` gives a
+The scanner stores each attachment once under its content hash in the documents folder
+(``documents_root``: ``scan.documents_dir`` when set, else beside the database;
+``InboxDocument.stored_path`` is relative to it). ``document_text`` gives a
 readable text for the detail screen and ``hotelops inbox document``: plain text and HTML are
 decoded (HTML as its text, without tags, scripts or styles); a PDF's text is pulled from its
 content streams when it is written plainly (no font re-encoding), which covers the simple
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import html as lxml_html  # type: ignore[import-untyped, unused-ignore]
+from sqlalchemy.engine import URL
 from sqlmodel import Session, col, select
 
-from hotelops.core.config import LoadedConfig
+from hotelops.core.config import LoadedConfig, user_data_dir
+from hotelops.core.db import parse_url, sqlite_path
 from hotelops.core.errors import InputError, NotFound
 from hotelops.core.models import InboxDocument, InboxReservation
 
@@ -77,15 +80,28 @@ def get_document(session: Session, hotel_id: int, document_id: int) -> DocumentI
     return _info(doc)
 
 
-def documents_root(config: LoadedConfig) -> Path:
-    """Where the scanner stores documents (``scan.documents_dir``, absolute)."""
-    return config.resolve(config.settings.scan.documents_dir)
+def documents_root(config: LoadedConfig, database: URL | str) -> Path:
+    """Where the documents of ``database`` are kept, absolute.
+
+    ``scan.documents_dir`` when the config sets it; else beside the database, so that every
+    command finds what the scanner (or the demo) stored: ``<file name>-documents/`` next to an
+    SQLite file; for PostgreSQL, which has no file to stand beside,
+    ``<database name>-documents/`` in the user's data folder (``~/.local/share/hotelops``).
+    """
+    configured = config.settings.scan.documents_dir
+    if configured:
+        return config.resolve(configured).absolute()
+    url = parse_url(database) if isinstance(database, str) else database
+    path = sqlite_path(url)
+    if path is not None:
+        return path.parent / f"{path.stem}-documents"
+    return user_data_dir() / f"{url.database or 'hotelops'}-documents"
 
 
 def document_file(config: LoadedConfig, session: Session, hotel_id: int, document_id: int) -> Path:
     """The stored file of a document; refused with the path when it is not there."""
     info = get_document(session, hotel_id, document_id)
-    root = documents_root(config).resolve()
+    root = documents_root(config, session.get_bind().engine.url).resolve()
     path = (root / info.stored_path).resolve()
     if not path.is_relative_to(root):
         raise InputError(
@@ -95,7 +111,8 @@ def document_file(config: LoadedConfig, session: Session, hotel_id: int, documen
     if not path.is_file():
         raise NotFound(
             f"document #{document_id} ({info.file_name}): the file {path} is missing "
-            "(check scan.documents_dir in the config, or scan the message again)"
+            "(the documents folder is scan.documents_dir in the config, else beside the "
+            "database; or scan the message again)"
         )
     return path
 

@@ -50,6 +50,10 @@ class DatabaseUnavailable(HotelopsError):
     exit_code = 2
 
 
+class NoDatabase(InputError):
+    """The database named does not exist or holds no hotelops tables; nothing was created."""
+
+
 class NotFound(InputError):
     """A record named by the user does not exist."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +29,7 @@ from hotelops.core.models import (
     Source,
     User,
 )
+from hotelops.core.text import close_matches
 
 
 def list_hotels(session: Session) -> list[Hotel]:
@@ -89,6 +90,22 @@ class HotelSummary:
     reservations_by_status: dict[str, int] = field(default_factory=dict)
     guest_flags: dict[str, int] = field(default_factory=dict)
     in_house_tonight: int = 0
+
+
+def operator_named(operators: Iterable[Operator], code: str) -> Operator:
+    """The operator with this code (any case); refused naming close matches when none has it."""
+    known = list(operators)
+    for operator in known:
+        if operator.code.upper() == code.strip().upper():
+            return operator
+    near = close_matches(code, [o.code for o in known] + [o.name for o in known])
+    hint = f"close matches: {', '.join(near)}" if near else "see `hotelops scan status`"
+    raise NotFound(f"no operator {code!r} in this hotel ({hint})")
+
+
+def find_operator(session: Session, hotel_id: int, code: str) -> Operator:
+    """The hotel's operator with this code (``operator_named``)."""
+    return operator_named(session.exec(select(Operator).where(Operator.hotel_id == hotel_id)), code)
 
 
 def _count(session: Session, model: type[SQLModel], hotel_id: int) -> int:

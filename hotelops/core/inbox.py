@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from hotelops.core.db import Database
 from hotelops.core.errors import InputError, NotFound
+from hotelops.core.hotels import find_operator
 from hotelops.core.models import (
     Content,
     HotelReservation,
@@ -272,6 +273,8 @@ def list_inbox(
     f = f or InboxFilter()
     if sort not in SORTABLE:
         raise InputError(f"cannot sort by {sort!r} (choose one of {', '.join(sorted(SORTABLE))})")
+    for code in {c for c in (f.operator, *f.operators) if c}:
+        find_operator(session, hotel_id, code)  # an unknown code is a typo, not "no rows"
     if sum(k is not None for k in (after, before, start)) > 1:
         raise InputError("page by one of after, before or start, not several")
     matching = _conditions(hotel_id, f)
@@ -500,11 +503,17 @@ class InboxDetail:
         return f"previous operator status {operator}; current reservation status {books}"
 
 
-def inbox_detail(session: Session, hotel_id: int, inbox_id: int) -> InboxDetail:
-    """One inbox reservation with its guests, documents, versions and missing mappings."""
+def get_inbox(session: Session, hotel_id: int, inbox_id: int) -> InboxReservation:
+    """The hotel's inbox reservation with this id; ``NotFound`` (exit 2) when there is none."""
     row = session.get(InboxReservation, inbox_id)
     if row is None or row.hotel_id != hotel_id:
         raise NotFound(f"no inbox reservation #{inbox_id} (see `hotelops inbox list`)")
+    return row
+
+
+def inbox_detail(session: Session, hotel_id: int, inbox_id: int) -> InboxDetail:
+    """One inbox reservation with its guests, documents, versions and missing mappings."""
+    row = get_inbox(session, hotel_id, inbox_id)
     operator = session.get(Operator, row.operator_id)
     assert operator is not None
     guests = session.exec(

@@ -39,7 +39,7 @@ from sqlmodel import Session, col, select
 from hotelops.core import auditlog
 from hotelops.core.db import Database
 from hotelops.core.errors import InputError, NotFound, Problem
-from hotelops.core.hotels import get_hotel
+from hotelops.core.hotels import get_hotel, operator_named
 from hotelops.core.inbox import MAPPED_COLUMNS, REQUIRED_KINDS
 from hotelops.core.models import (
     Agency,
@@ -55,7 +55,7 @@ from hotelops.core.models import (
     Source,
 )
 from hotelops.core.sqltypes import utcnow
-from hotelops.core.text import fold
+from hotelops.core.text import close_matches, fold
 
 #: Kinds a reservation cannot do without, even when the operator sends nothing for them.
 REQUIRED = REQUIRED_KINDS
@@ -319,7 +319,7 @@ def missing(session: Session, hotel_id: int, operator: str | None = None) -> lis
     operators = _operators(session, hotel_id)
     ids = None
     if operator:
-        ids = [_find_operator(operators, operator).id or 0]
+        ids = [operator_named(operators, operator).id or 0]
     table = MappingTable.load(session, hotel_id)
     blocked: Counter[tuple[int, str, str]] = Counter()
     example: dict[tuple[int, str, str], int] = {}
@@ -400,26 +400,6 @@ def _operators(session: Session, hotel_id: int) -> list[Operator]:
     )
 
 
-def _close(value: str, choices: Iterable[str], n: int = 5) -> list[str]:
-    """Choices that look like ``value`` (case-blind), best first."""
-    by_key: dict[str, str] = {}
-    for choice in choices:
-        by_key.setdefault(fold(choice), choice)
-    hits = difflib.get_close_matches(fold(value), list(by_key), n=n, cutoff=0.4)
-    starts = [c for k, c in by_key.items() if k.startswith(fold(value)[:2]) and value]
-    ordered = [by_key[h] for h in hits] + starts
-    return list(dict.fromkeys(ordered))[:n]
-
-
-def _find_operator(operators: list[Operator], code: str) -> Operator:
-    for operator in operators:
-        if operator.code.upper() == code.strip().upper():
-            return operator
-    near = _close(code, [o.code for o in operators] + [o.name for o in operators])
-    hint = f"close matches: {', '.join(near)}" if near else "see `hotelops scan status`"
-    raise NotFound(f"no operator {code!r} in this hotel ({hint})")
-
-
 def _kind(kind: MappingKind | str) -> MappingKind:
     try:
         return MappingKind(str(kind).strip().lower().replace("-", "_").replace(" ", "_"))
@@ -456,7 +436,7 @@ class _Checker:
         problems: list[Problem] = []
         op: Operator | None = None
         try:
-            op = _find_operator(self.operators, operator)
+            op = operator_named(self.operators, operator)
         except NotFound as exc:
             problems.append(Problem(source, "operator", str(exc)))
         try:
@@ -504,7 +484,7 @@ class _Checker:
         for item in known:
             if item.code.upper() == code.upper():
                 return item.code
-        near = _close(code, [c.code for c in known])
+        near = close_matches(code, [c.code for c in known])
         by_name = [c.code for c in known if fold(code) and fold(code) in fold(c.name)]
         near = list(dict.fromkeys(by_name + near))[:5]
         hint = (
@@ -738,7 +718,7 @@ def set_default_agency(
     with db.write() as session:
         hotel = get_hotel(session, hotel_code)
         hid = hotel.id or 0
-        operator = _find_operator(_operators(session, hid), operator_code)
+        operator = operator_named(_operators(session, hid), operator_code)
         agencies = list(
             session.exec(select(Agency).where(Agency.hotel_id == hid).order_by(col(Agency.code)))
         )
@@ -746,7 +726,7 @@ def set_default_agency(
         agency = next((a for a in agencies if a.code.upper() == wanted and a.active), None)
         if agency is None:
             known = [a.code for a in agencies if a.active]
-            near = _close(agency_code, known)
+            near = close_matches(agency_code, known)
             hint = f"close matches: {', '.join(near)}" if near else f"known: {', '.join(known)}"
             raise InputError(
                 f"agency: the hotel has no agency {agency_code!r} ({hint})",
@@ -803,7 +783,7 @@ def delete_mapping(
     with db.write() as session:
         hotel = get_hotel(session, hotel_code)
         hid = hotel.id or 0
-        operator = _find_operator(_operators(session, hid), operator_code)
+        operator = operator_named(_operators(session, hid), operator_code)
         mapping = session.exec(
             select(Mapping).where(
                 Mapping.operator_id == operator.id,
@@ -817,7 +797,7 @@ def delete_mapping(
                     Mapping.operator_id == operator.id, Mapping.kind == mkind.value
                 )
             ).all()
-            near = _close(operator_value, known)
+            near = close_matches(operator_value, known)
             hint = f"close matches: {', '.join(near)}" if near else "see `hotelops map list`"
             raise NotFound(
                 f"{operator.code} has no {_label(mkind)} mapping for {operator_value!r} ({hint})"
@@ -862,7 +842,7 @@ def list_mappings(
         .order_by(col(Operator.code), col(Mapping.kind), col(Mapping.operator_code))
     )
     if operator:
-        found = _find_operator(_operators(session, hotel_id), operator)
+        found = operator_named(_operators(session, hotel_id), operator)
         query = query.where(Mapping.operator_id == found.id)
     if kind:
         query = query.where(Mapping.kind == _kind(kind).value)

@@ -8,8 +8,10 @@ whitespace collapsed. The folded value is stored in a ``*_folded`` column writte
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _SPECIAL = str.maketrans(
     {
@@ -54,3 +56,14 @@ def fold_pattern(query: str) -> str:
     """A ``LIKE`` pattern that finds the folded query anywhere in a folded column."""
     escaped = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def close_matches(value: str, choices: Iterable[str], n: int = 5) -> list[str]:
+    """Choices that look like ``value`` (any spelling), best first: for "did you mean"."""
+    by_key: dict[str, str] = {}
+    for choice in choices:
+        by_key.setdefault(fold(choice), choice)
+    hits = difflib.get_close_matches(fold(value), list(by_key), n=n, cutoff=0.4)
+    starts = [c for k, c in by_key.items() if k.startswith(fold(value)[:2]) and value]
+    ordered = [by_key[h] for h in hits] + starts
+    return list(dict.fromkeys(ordered))[:n]

@@ -132,12 +132,33 @@ def test_hotel_import_through_the_cli(tmp_path: Path, demo_file: Path) -> None:
     assert "already exists" in twice.output
 
 
-def test_a_missing_database_folder_is_created(tmp_path: Path) -> None:
+def test_a_missing_database_is_refused_naming_it_and_never_created(tmp_path: Path) -> None:
     target = tmp_path / "deep" / "er" / "hotel.db"
     result = run("--db", str(target), "hotel", "list", "--json")
+    assert result.exit_code == 2
+    assert f"no database at {target}" in result.output
+    assert "hotelops init" in result.output and "hotelops demo" in result.output
+    assert not (tmp_path / "deep").exists()
+    beside = run("--db", str(tmp_path / "typo.db"), "inbox", "list")
+    assert beside.exit_code == 2 and f"no database at {tmp_path / 'typo.db'}" in beside.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hotel_import_makes_the_database_and_its_folder(tmp_path: Path, demo_file: Path) -> None:
+    target = tmp_path / "deep" / "er" / "hotel.db"
+    result = run("--db", str(target), "hotel", "import", str(demo_file))
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == []
-    assert target.exists()
+    listed = run("--db", str(target), "hotel", "list", "--json")
+    assert [h["code"] for h in json.loads(listed.stdout)] == ["KIV"]
+
+
+def test_a_file_that_is_not_a_hotelops_database_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    result = run("--db", str(empty), "hotel", "list")
+    assert result.exit_code == 2
+    assert f"the SQLite file {empty} holds no hotelops database" in result.output
+    assert empty.stat().st_size == 0  # nothing was created in it
 
 
 def test_an_invalid_config_exits_2_naming_file_key_and_expectation(tmp_path: Path) -> None:
@@ -158,10 +179,15 @@ def test_an_unreachable_postgresql_is_one_clear_line_and_exit_2() -> None:
     assert lines[0].startswith("error: cannot connect to PostgreSQL at 127.0.0.1:1/hotelops")
 
 
-def test_database_url_from_the_environment(pg_url: str) -> None:
-    result = run("hotel", "list", "--json", env={"HOTELOPS_DATABASE_URL": pg_url})
+def test_database_url_from_the_environment(pg_url: str, demo_file: Path) -> None:
+    env = {"HOTELOPS_DATABASE_URL": pg_url}
+    empty = run("hotel", "list", "--json", env=env)
+    assert empty.exit_code == 2
+    assert f"{pg_url.rsplit('/', 1)[1]} holds no hotelops database" in empty.output
+    assert run("hotel", "import", str(demo_file), env=env).exit_code == 0
+    result = run("hotel", "list", "--json", env=env)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == []
+    assert [h["code"] for h in json.loads(result.stdout)] == ["KIV"]
 
 
 def test_config_set_and_show(tmp_path: Path) -> None:

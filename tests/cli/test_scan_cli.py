@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -103,8 +104,10 @@ def test_inbox_list_and_show(db: str) -> None:
     assert "versions" in table.output and "J2H8841207" in table.output
     missing = run("--db", db, "inbox", "show", "99999")
     assert missing.exit_code == 2 and "no inbox reservation #99999" in missing.output
-    bad_date = run("--db", db, "inbox", "list", "--arrival-from", "29.08.2026")
-    assert bad_date.exit_code == 2
+    bad_date = run("--db", db, "inbox", "list", "--arrival-from", "31.02.2026")
+    assert bad_date.exit_code == 2 and "'31.02.2026' is not a date" in bad_date.output
+    dotted = run("--db", db, "inbox", "list", "--arrival-from", "12.06.2026", "--json")
+    assert dotted.exit_code == 0, dotted.output
 
 
 def test_scan_watch_stops_cleanly_on_sigterm(db: str, tmp_path: Path) -> None:
@@ -120,11 +123,27 @@ def test_scan_watch_stops_cleanly_on_sigterm(db: str, tmp_path: Path) -> None:
         text=True,
         env=env,
     )
-    time.sleep(2.5)  # at least two scans
+    assert process.stdout is not None
+    lines: list[str] = []
+
+    def seen(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
+        # Reads the watcher's output until the condition holds (a slow machine is not a failure).
+        deadline = time.monotonic() + timeout
+        while not condition() and time.monotonic() < deadline:
+            line = process.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                return condition()
+            lines.append(line)
+        return condition()
+
+    def scans() -> int:
+        return sum(line.startswith("scan ") for line in lines)
+
+    assert seen(lambda: scans() >= 2)  # it keeps scanning
     shutil.copy(FIX / "mail" / "webb-01-new-93817264.eml", drop)
-    time.sleep(2.0)
+    assert seen(lambda: any("WEBB" in line for line in lines))  # picked up while watching
     process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=30)
+    rest, stderr = process.communicate(timeout=30)
+    lines += rest.splitlines()
     assert process.returncode == 0, stderr
-    assert stdout.count("scan ") >= 3  # several scans, each with its table
-    assert "WEBB" in stdout  # the file dropped in while watching was picked up
+    assert scans() >= 3  # several scans, each with its table

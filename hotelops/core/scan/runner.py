@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from hotelops.core.config import LoadedConfig
 from hotelops.core.db import Database
+from hotelops.core.documents import documents_root
 from hotelops.core.errors import InputError
 from hotelops.core.hotels import get_hotel
 from hotelops.core.models import Operator, ScanLogLine, ScanRun, SourceState
@@ -178,7 +179,7 @@ def run_scan(
         db,
         hotel.code,
         templates=load_templates(),
-        documents_dir=config.resolve(config.settings.scan.documents_dir),
+        documents_dir=documents_root(config, db.engine.url),
         max_attachment_bytes=config.settings.scan.max_attachment_mb * 1_048_576,
         now=clock,
     )
