@@ -11,15 +11,22 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input: where (file, table or record), which field, what, the fix."""
+    """One thing wrong with an input: where (file, table or record), which field, what, the fix.
+
+    ``record`` names the record by its own code when the field's index alone would send the user
+    counting (``voucher 78856480`` for ``reservations[3]``).
+    """
 
     source: str
     field: str
     message: str
     hint: str = ""
+    record: str = ""
 
     def __str__(self) -> str:
         where = f"{self.source}: {self.field}" if self.field else self.source
+        if self.record:
+            where += f" ({self.record})"
         text = f"{where}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 

@@ -9,14 +9,16 @@ uses, and the import is logged.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, TypeVar, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from sqlmodel import Session, select
 
 from hotelops.core import auditlog
@@ -45,11 +47,39 @@ from hotelops.core.models import (
 )
 from hotelops.core.money import round_money
 from hotelops.core.text import fold
-from hotelops.core.validation import ExactDecimal, IsoDate, problems_from
+from hotelops.core.validation import ExactDecimal, IsoDate, problems_from, unknown_key
 
 
 class _Spec(BaseModel):
+    """A record of the file. Like a beancount entry it remembers where it was written.
+
+    While the file is checked, a record that failed its type check is kept with the keys that
+    passed (``parsed``), so that the codes it names are checked with everyone else's.
+    """
+
     model_config = ConfigDict(extra="forbid")
+    #: The key whose value names the record in a problem (``code``, ``voucher``), if it has one.
+    label_key: ClassVar[str] = ""
+    _where: str = PrivateAttr(default="")
+    _label: str = PrivateAttr(default="")
+    _failed: frozenset[str] = PrivateAttr(default=frozenset())
+
+    @property
+    def where(self) -> str:
+        """Its table and index in the file: ``reservations[3]``."""
+        return self._where
+
+    @property
+    def label(self) -> str:
+        """Its own code, to show with ``where``: ``voucher 78856480``."""
+        return self._label
+
+    def parsed(self, *keys: str) -> bool:
+        """Whether these keys passed their type check (always so in a file that was accepted)."""
+        return self._failed.isdisjoint(keys)
+
+
+_SpecT = TypeVar("_SpecT", bound=_Spec)
 
 
 class HotelSpec(_Spec):
@@ -63,6 +93,8 @@ class HotelSpec(_Spec):
 
 
 class RoomTypeSpec(_Spec):
+    label_key = "code"
+
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
     room_count: int = Field(ge=0)
@@ -73,11 +105,15 @@ class RoomTypeSpec(_Spec):
 
 
 class CodeSpec(_Spec):
+    label_key = "code"
+
     code: str = Field(min_length=1)
     name: str = ""
 
 
 class AgencySpec(_Spec):
+    label_key = "code"
+
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
     market: str = ""
@@ -88,12 +124,16 @@ class AgencySpec(_Spec):
 
 
 class UserSpec(_Spec):
+    label_key = "username"
+
     username: str = Field(min_length=1)
     name: str = Field(min_length=1)
     email: str = ""
 
 
 class OperatorSpec(_Spec):
+    label_key = "code"
+
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
     kind: OperatorKind
@@ -103,11 +143,15 @@ class OperatorSpec(_Spec):
 
 
 class SenderRuleSpec(_Spec):
+    label_key = "pattern"
+
     pattern: str = Field(min_length=2)
     operator: str
 
 
 class MappingSpec(_Spec):
+    label_key = "operator_code"
+
     operator: str
     kind: MappingKind
     operator_code: str = Field(min_length=1)
@@ -137,6 +181,8 @@ class StayGuestSpec(_Spec):
 
 
 class ReservationSpec(_Spec):
+    label_key = "voucher"
+
     voucher: str = ""
     agency: str = ""
     room_type: str
@@ -188,186 +234,293 @@ def read_hotel_file(path: Path) -> HotelFile:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{source}: not valid TOML: {exc}") from None
+        # Nothing past a syntax error can be read; tomllib's message ends "(at line L, column C)".
+        problem = Problem(source, "", f"not valid TOML: {exc}")
+        raise InputError(str(problem), [problem]) from None
     except OSError as exc:
         raise InputError(f"{source}: cannot read: {exc.strerror}") from None
-    try:
-        spec = HotelFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = problems_from(exc, source, HotelFile)
-        raise refused(source, problems) from None
-    problems = check_references(spec, source)
+    spec, problems = parse_hotel_data(raw, source)
+    problems += check_references(spec, source)
     if problems:
-        raise refused(source, problems)
+        raise refused(source, sorted(problems, key=_place_in_file))
     return spec
 
 
+def _place_in_file(problem: Problem) -> tuple[int, int]:
+    """Tables in the order of the docs, records by index: a record's problems come together."""
+    match = re.match(r"(\w+)(?:\[(\d+)\])?", problem.field)
+    tables = list(HotelFile.model_fields)
+    if match is None or match[1] not in tables:
+        return (-1, -1)
+    return (tables.index(match[1]), int(match[2] or -1))
+
+
+#: The file's arrays of tables, each with the model of its records.
+_TABLES: dict[str, type[_Spec]] = {
+    name: get_args(info.annotation)[0]
+    for name, info in HotelFile.model_fields.items()
+    if name != "hotel"
+}
+
+
+def parse_hotel_data(raw: dict[str, Any], source: str) -> tuple[HotelFile, list[Problem]]:
+    """Type-check every record of a parsed file on its own; return them with every type problem.
+
+    With no problem the ``HotelFile`` is whole. Otherwise it is a draft for ``check_references``:
+    a record that failed holds the keys that passed, and answers ``parsed(key)`` for the others.
+    """
+    problems = [
+        unknown_key(source, key, HotelFile.model_fields)
+        for key in raw
+        if key not in HotelFile.model_fields
+    ]
+    hotel = _parse_record(HotelSpec, raw.get("hotel"), "hotel", "[hotel]", source, problems)
+    tables: dict[str, Any] = {}
+    for name, model in _TABLES.items():
+        rows = raw.get(name, [])
+        if not isinstance(rows, list):
+            problems.append(
+                Problem(
+                    source,
+                    name,
+                    f"is {_toml_kind(rows)}, not an array of tables",
+                    f"start each record with [[{name}]]",
+                )
+            )
+            rows = []
+        tables[name] = [
+            _parse_record(model, row, f"{name}[{index}]", f"[[{name}]]", source, problems)
+            for index, row in enumerate(rows)
+        ]
+    return HotelFile.model_construct(hotel=hotel, **tables), problems
+
+
+def _parse_record(
+    model: type[_SpecT], raw: Any, where: str, header: str, source: str, problems: list[Problem]
+) -> _SpecT:
+    """One record checked alone, so that its problems hide no other record's."""
+    given: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    code = given.get(model.label_key) if model.label_key else None
+    label = f"{model.label_key} {code}" if isinstance(code, str) and code else ""
+    record = cast(_SpecT, model.model_construct())  # the pydantic plugin types it as the base
+    failed: set[str] = set()
+    if not isinstance(raw, dict):
+        what = "required table is missing" if raw is None else f"is {_toml_kind(raw)}, not a table"
+        problems.append(Problem(source, where, what, f"write it as {header}"))
+        failed = set(model.model_fields)
+    else:
+        try:
+            record = model.model_validate(raw)
+        except ValidationError as exc:
+            problems += problems_from(exc, source, model, at=where, record=label)
+            failed = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+            # Keep what did parse: the codes this record names are checked like any other's.
+            for key, value in raw.items():
+                if key in model.model_fields and key not in failed:
+                    model.__pydantic_validator__.validate_assignment(record, key, value)
+    record._where, record._label, record._failed = where, label, frozenset(failed)
+    return record
+
+
+def _toml_kind(value: Any) -> str:
+    kinds = {dict: "a table", list: "an array", str: "a string", bool: "a boolean"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
+#: Where each kind of code is defined, for the hint of an unknown one.
+_DEFINED_UNDER = {
+    "room type": "room_types",
+    "board": "boards",
+    "market": "markets",
+    "segment": "segments",
+    "source": "sources",
+    "agency": "agencies",
+    "operator": "operators",
+}
+
+
+class _References:
+    """The problems of a file's records with each other, collected as the checks go."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, record: _Spec, key: str, message: str, hint: str = "") -> None:
+        """A problem with the record's ``key``, or with the whole record when ``key`` is empty."""
+        field = f"{record.where}.{key}" if key else record.where
+        self.problems.append(Problem(self.source, field, message, hint, record.label))
+
+    def codes(self, records: list[_SpecT], key: str = "code") -> dict[str, _SpecT]:
+        """The records of a table by code, each duplicate reported with the others' places.
+
+        A record that failed its type check still defines its code, so that what refers to it
+        is not reported too.
+        """
+        places: dict[str, list[str]] = {}
+        for record in records:
+            if record.parsed(key):
+                places.setdefault(getattr(record, key), []).append(record.where)
+        for record in records:
+            if record.parsed(key) and len(places[getattr(record, key)]) > 1:
+                others = [p for p in places[getattr(record, key)] if p != record.where]
+                self.add(
+                    record,
+                    key,
+                    f"{getattr(record, key)!r} is defined more than once",
+                    f"also at {', '.join(others)}; keep one",
+                )
+        return {getattr(r, key): r for r in records if r.parsed(key)}
+
+    def known(self, record: _Spec, key: str, defined: Container[str], what: str) -> None:
+        """Report ``record.key`` when it names a code that is not defined."""
+        value = getattr(record, key) if record.parsed(key) else ""
+        if value and value not in defined:
+            self.add(
+                record,
+                key,
+                f"unknown {what} {value!r}",
+                f"define it under [[{_DEFINED_UNDER[what]}]] or fix the code",
+            )
+
+
 def check_references(spec: HotelFile, source: str) -> list[Problem]:
-    """Cross-record checks: duplicates, codes that point nowhere, capacity, stay dates."""
-    problems: list[Problem] = []
+    """Cross-record checks: duplicates, codes that point nowhere, capacity, stay dates.
 
-    def codes(table: str, items: list[Any], attr: str = "code") -> set[str]:
-        seen = Counter(getattr(item, attr) for item in items)
-        for index, item in enumerate(items):
-            if seen[getattr(item, attr)] > 1:
-                problems.append(
-                    Problem(
-                        source,
-                        f"{table}[{index}].{attr}",
-                        f"{getattr(item, attr)!r} is defined more than once",
-                        "keep one",
-                    )
-                )
-        return set(seen)
+    ``spec`` may be a draft from ``parse_hotel_data``: a check skips a record when it needs a key
+    that record failed to parse, and runs on the rest.
+    """
+    check = _References(source)
+    room_types = check.codes(spec.room_types)
+    boards = check.codes(spec.boards)
+    markets = check.codes(spec.markets)
+    segments = check.codes(spec.segments)
+    sources = check.codes(spec.sources)
+    agencies = check.codes(spec.agencies)
+    operators = check.codes(spec.operators)
+    check.codes(spec.users, "username")
+    check.codes(spec.sender_rules, "pattern")
 
-    def known(table: str, index: int, key: str, value: str, valid: set[str], where: str) -> None:
-        if value and value not in valid:
-            problems.append(
-                Problem(
-                    source,
-                    f"{table}[{index}].{key}",
-                    f"unknown {where} {value!r}",
-                    f"define it under [[{where_table[where]}]] or fix the code",
-                )
+    for rt in spec.room_types:
+        if rt.parsed("std_adults", "max_adults") and rt.max_adults < rt.std_adults:
+            check.add(
+                rt,
+                "max_adults",
+                f"{rt.max_adults} is below std_adults {rt.std_adults}",
+                "max_adults counts the standard beds plus extra beds",
             )
-
-    where_table = {
-        "room type": "room_types",
-        "board": "boards",
-        "market": "markets",
-        "segment": "segments",
-        "source": "sources",
-        "agency": "agencies",
-        "operator": "operators",
-    }
-    room_types = {rt.code: rt for rt in spec.room_types}
-    codes("room_types", spec.room_types)
-    boards = codes("boards", spec.boards)
-    markets = codes("markets", spec.markets)
-    segments = codes("segments", spec.segments)
-    sources = codes("sources", spec.sources)
-    agencies = codes("agencies", spec.agencies)
-    operators = {op.code: op for op in spec.operators}
-    codes("operators", spec.operators)
-    codes("users", spec.users, "username")
-    codes("sender_rules", spec.sender_rules, "pattern")
-
-    for index, rt in enumerate(spec.room_types):
-        if rt.max_adults < rt.std_adults:
-            problems.append(
-                Problem(
-                    source,
-                    f"room_types[{index}].max_adults",
-                    f"{rt.max_adults} is below std_adults {rt.std_adults}",
-                    "max_adults counts the standard beds plus extra beds",
-                )
-            )
-    for index, agency in enumerate(spec.agencies):
-        known("agencies", index, "market", agency.market, markets, "market")
-        known("agencies", index, "segment", agency.segment, segments, "segment")
-        known("agencies", index, "source", agency.source, sources, "source")
-    for index, op in enumerate(spec.operators):
-        known("operators", index, "agency", op.agency, agencies, "agency")
-        for key in op.settings:
+    for agency in spec.agencies:
+        check.known(agency, "market", markets, "market")
+        check.known(agency, "segment", segments, "segment")
+        check.known(agency, "source", sources, "source")
+    for op in spec.operators:
+        check.known(op, "agency", agencies, "agency")
+        for key in op.settings if op.parsed("settings") else ():
             if key.lower() in {"password", "secret", "api_key", "token"}:
-                problems.append(
-                    Problem(
-                        source,
-                        f"operators[{index}].settings.{key}",
-                        "secrets do not belong in the file",
-                        "name an environment variable in secret_env",
-                    )
+                check.add(
+                    op,
+                    f"settings.{key}",
+                    "secrets do not belong in the file",
+                    "name an environment variable in secret_env",
                 )
-    for index, rule in enumerate(spec.sender_rules):
-        target = operators.get(rule.operator)
-        if target is None:
-            known("sender_rules", index, "operator", rule.operator, set(), "operator")
-        elif target.kind != OperatorKind.MAIL:
-            problems.append(
-                Problem(
-                    source,
-                    f"sender_rules[{index}].operator",
-                    f"{rule.operator!r} is a {target.kind.value} operator",
-                    "sender rules route mail to mail operators",
-                )
+    for rule in spec.sender_rules:
+        check.known(rule, "operator", operators, "operator")
+        target = operators.get(rule.operator) if rule.parsed("operator") else None
+        if target is not None and target.parsed("kind") and target.kind != OperatorKind.MAIL:
+            check.add(
+                rule,
+                "operator",
+                f"{rule.operator!r} is a {target.kind.value} operator",
+                "sender rules route mail to mail operators",
             )
-        if "@" not in rule.pattern:
-            problems.append(
-                Problem(
-                    source,
-                    f"sender_rules[{index}].pattern",
-                    f"{rule.pattern!r} is neither an address nor @domain",
-                    "write user@domain.com or @domain.com",
-                )
+        if rule.parsed("pattern") and "@" not in rule.pattern:
+            check.add(
+                rule,
+                "pattern",
+                f"{rule.pattern!r} is neither an address nor @domain",
+                "write user@domain.com or @domain.com",
             )
-    targets = {
+    mapping_targets: dict[MappingKind, tuple[Container[str], str]] = {
         MappingKind.AGENCY: (agencies, "agency"),
         MappingKind.BOARD: (boards, "board"),
         MappingKind.MARKET: (markets, "market"),
-        MappingKind.ROOM_TYPE: (set(room_types), "room type"),
+        MappingKind.ROOM_TYPE: (room_types, "room type"),
     }
-    seen_mappings: set[tuple[str, str, str]] = set()
-    for index, mapping in enumerate(spec.mappings):
-        known("mappings", index, "operator", mapping.operator, set(operators), "operator")
-        if mapping.kind in targets:
-            valid, where = targets[mapping.kind]
-            known("mappings", index, "hotel_code", mapping.hotel_code, valid, where)
+    _check_mappings(check, spec.mappings, operators, mapping_targets)
+    for res in spec.reservations:
+        check.known(res, "agency", agencies, "agency")
+        check.known(res, "board", boards, "board")
+        check.known(res, "market", markets, "market")
+        check.known(res, "room_type", room_types, "room type")
+        room = room_types.get(res.room_type) if res.parsed("room_type") else None
+        _check_stay(check, res, room, spec.hotel)
+    return check.problems
+
+
+def _check_mappings(
+    check: _References,
+    mappings: list[MappingSpec],
+    operators: Container[str],
+    targets: dict[MappingKind, tuple[Container[str], str]],
+) -> None:
+    """Each mapping names a known operator and, for the kinds that have one, a known hotel code."""
+    seen: set[tuple[str, str, str]] = set()
+    for mapping in mappings:
+        check.known(mapping, "operator", operators, "operator")
+        if mapping.parsed("kind") and mapping.kind in targets:
+            defined, what = targets[mapping.kind]
+            check.known(mapping, "hotel_code", defined, what)
+        if not mapping.parsed("operator", "kind", "operator_code"):
+            continue
         identity = (mapping.operator, mapping.kind.value, mapping.operator_code)
-        if identity in seen_mappings:
-            problems.append(
-                Problem(
-                    source,
-                    f"mappings[{index}].operator_code",
-                    f"{mapping.operator_code!r} is mapped twice for "
-                    f"{mapping.operator} {mapping.kind.value}",
-                    "keep one",
-                )
+        if identity in seen:
+            check.add(
+                mapping,
+                "operator_code",
+                f"{mapping.operator_code!r} is mapped twice for "
+                f"{mapping.operator} {mapping.kind.value}",
+                "keep one",
             )
-        seen_mappings.add(identity)
-    business_date = spec.hotel.business_date
-    for index, res in enumerate(spec.reservations):
-        here = f"reservations[{index}]"
-        known("reservations", index, "agency", res.agency, agencies, "agency")
-        known("reservations", index, "board", res.board, boards, "board")
-        known("reservations", index, "market", res.market, markets, "market")
-        room = room_types.get(res.room_type)
-        if room is None:
-            known("reservations", index, "room_type", res.room_type, set(), "room type")
-        elif res.adults > room.max_adults or res.children > room.max_children:
-            problems.append(
-                Problem(
-                    source,
-                    here,
-                    f"{res.adults} adults + {res.children} children exceed "
-                    f"{room.code} (max {room.max_adults} adults, "
-                    f"{room.max_children} children)",
-                    "pick a larger room type",
-                )
-            )
-        if res.departure <= res.arrival:
-            problems.append(
-                Problem(
-                    source,
-                    f"{here}.departure",
-                    f"{res.departure} is not after arrival {res.arrival}",
-                    "a stay has at least one night",
-                )
-            )
-        if len(res.child_ages) != res.children:
-            problems.append(
-                Problem(
-                    source,
-                    f"{here}.child_ages",
-                    f"{len(res.child_ages)} ages for {res.children} children",
-                    "give one age per child",
-                )
-            )
-        if res.rate < 0:
-            problems.append(Problem(source, f"{here}.rate", "a nightly rate cannot be negative"))
-        status_problem = _status_problem(res, business_date)
+        seen.add(identity)
+
+
+def _check_stay(
+    check: _References, res: ReservationSpec, room: RoomTypeSpec | None, hotel: HotelSpec
+) -> None:
+    """A reservation against its room type, its own dates and ages, and the business date."""
+    if (
+        room is not None
+        and room.parsed("max_adults", "max_children")
+        and res.parsed("adults", "children")
+        and (res.adults > room.max_adults or res.children > room.max_children)
+    ):
+        check.add(
+            res,
+            "",
+            f"{res.adults} adults + {res.children} children exceed "
+            f"{room.code} (max {room.max_adults} adults, {room.max_children} children)",
+            "pick a larger room type",
+        )
+    if res.parsed("arrival", "departure") and res.departure <= res.arrival:
+        check.add(
+            res,
+            "departure",
+            f"{res.departure} is not after arrival {res.arrival}",
+            "a stay has at least one night",
+        )
+    if res.parsed("children", "child_ages") and len(res.child_ages) != res.children:
+        check.add(
+            res,
+            "child_ages",
+            f"{len(res.child_ages)} ages for {res.children} children",
+            "give one age per child",
+        )
+    if res.parsed("rate") and res.rate < 0:
+        check.add(res, "rate", "a nightly rate cannot be negative")
+    if hotel.parsed("business_date") and res.parsed("status", "arrival", "departure"):
+        status_problem = _status_problem(res, hotel.business_date)
         if status_problem:
-            problems.append(Problem(source, f"{here}.status", status_problem))
-    return problems
+            check.add(res, "status", status_problem)
 
 
 def _status_problem(res: ReservationSpec, business_date: date) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -44,29 +45,40 @@ def key_path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def problems_from(exc: ValidationError, source: str, root: type[BaseModel]) -> list[Problem]:
-    """One ``Problem`` per pydantic error, with the valid keys listed for an unknown one."""
-    return [_problem(error, source, root) for error in exc.errors()]
+def problems_from(
+    exc: ValidationError, source: str, root: type[BaseModel], *, at: str = "", record: str = ""
+) -> list[Problem]:
+    """One ``Problem`` per pydantic error, with the valid keys listed for an unknown one.
+
+    ``at`` is where ``root`` sits in the file when it was validated alone (``reservations[3]``),
+    ``record`` the record's own code to show with it.
+    """
+    return [_problem(error, source, root, at, record) for error in exc.errors()]
 
 
-def _problem(error: Any, source: str, root: type[BaseModel]) -> Problem:
+def unknown_key(source: str, field: str, known: Iterable[str], record: str = "") -> Problem:
+    """A key the file's model does not have, with the keys it does."""
+    listed = ", ".join(known)
+    hint = f"valid keys here: {listed}" if listed else "remove it"
+    return Problem(source, field, "unknown key", hint, record)
+
+
+def _problem(error: Any, source: str, root: type[BaseModel], at: str, record: str) -> Problem:
     loc = tuple(error.get("loc", ()))
+    path = key_path(loc)
+    if at and path:
+        path = f"{at}{path}" if path.startswith("[") else f"{at}.{path}"
+    field = path or at
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         section = _model_at(root, loc[:-1])
-        known = ", ".join(section.model_fields) if section else ""
-        return Problem(
-            source,
-            key_path(loc),
-            "unknown key",
-            f"valid keys here: {known}" if known else "remove it",
-        )
+        return unknown_key(source, field, section.model_fields if section else (), record)
     if kind == "missing":
-        return Problem(source, key_path(loc), "required key is missing", "add it")
+        return Problem(source, field, "required key is missing", "add it", record)
     got = error.get("input")
     shown = type(got).__name__ if isinstance(got, dict | list) else repr(got)
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    return Problem(source, key_path(loc), f"{message}, got {shown}")
+    return Problem(source, field, f"{message}, got {shown}", "", record)
 
 
 def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
 from typer.testing import CliRunner
 
 import hotelops
@@ -130,6 +131,33 @@ def test_hotel_import_through_the_cli(tmp_path: Path, demo_file: Path) -> None:
     twice = run("--db", str(db), "hotel", "import", str(demo_file))
     assert twice.exit_code == 2
     assert "already exists" in twice.output
+
+
+def test_hotel_import_lists_every_problem_and_writes_nothing(
+    tmp_path: Path, demo_file: Path
+) -> None:
+    data = tomllib.loads(demo_file.read_text(encoding="utf-8"))
+    data["reservations"][5]["rate"] = 215.5
+    data["reservations"][9]["room_type"] = "DBX"
+    data["agencies"][2]["market"] = "GB"
+    bad = tmp_path / "kivima.toml"
+    bad.write_text(tomli_w.dumps(data), encoding="utf-8")
+    db = tmp_path / "kiv.db"
+    result = run("--db", str(db), "hotel", "import", str(bad))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: {bad}: 3 problem(s), nothing was imported"
+    assert lines[1:] == [
+        f"  {bad}: agencies[2].market (code TUI UK): unknown market 'GB' "
+        "(define it under [[markets]] or fix the code)",
+        f"  {bad}: reservations[5].rate (voucher J2H4478812): amount: 215.5 is a float; "
+        'write money as a string ("215.5") so it stays exact, got 215.5',
+        f"  {bad}: reservations[9].room_type (voucher 48044): unknown room type 'DBX' "
+        "(define it under [[room_types]] or fix the code)",
+    ]
+    listed = run("--db", str(db), "hotel", "list", "--json")
+    assert json.loads(listed.stdout) == []
 
 
 def test_a_missing_database_is_refused_naming_it_and_never_created(tmp_path: Path) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tomli_w
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -22,6 +26,7 @@ from hotelops.core.models import (
     Market,
     ReservationGuest,
     ReservationNight,
+    RoomType,
     SenderRule,
 )
 
@@ -129,27 +134,121 @@ colour = "blue"
 """)
     with pytest.raises(InputError) as caught:
         import_hotel(db, bad, user="tester")
-    text = str(caught.value)
-    assert "nothing was imported" in text
-    assert "reservations[0].rate" in text and "float" in text
-    assert "reservations[1].colour: unknown key" in text
     assert caught.value.exit_code == 2
+    # One run lists the type problems and the cross-record problems together, record by record.
+    assert _problem_lines(caught.value, bad) == [
+        "agencies[0].market (code AG): unknown market 'XX' "
+        "(define it under [[markets]] or fix the code)",
+        "reservations[0].rate (voucher V1): amount: 120.5 is a float; write money as a string "
+        '("120.5") so it stays exact, got 120.5',
+        "reservations[0] (voucher V1): 3 adults + 1 children exceed DBL "
+        "(max 2 adults, 0 children) (pick a larger room type)",
+        "reservations[0].departure (voucher V1): 2026-06-03 is not after arrival 2026-06-10 "
+        "(a stay has at least one night)",
+        "reservations[0].child_ages (voucher V1): 0 ages for 1 children (give one age per child)",
+        "reservations[1].colour: unknown key (valid keys here: voucher, agency, room_type, board, "
+        "market, price_code, arrival, departure, adults, children, child_ages, infants, rooms, "
+        "status, rate, nationality, guests, note)",
+        "reservations[1].room_type: unknown room type 'NOPE' "
+        "(define it under [[room_types]] or fix the code)",
+        "reservations[1].status: reserved, but arrival 2026-05-01 is before the business date "
+        "2026-05-15 (in_house, checked_out or no_show?)",
+    ]
+    assert str(caught.value).startswith(f"{bad}: 8 problem(s), nothing was imported\n")
     with db.read() as s:
         assert s.exec(select(func.count()).select_from(Hotel)).one() == 0
 
-    # Once the syntax is right, the cross-record problems are all listed at once.
+
+def _problem_lines(error: InputError, path: Path) -> list[str]:
+    """The problem lines as the user reads them, without the file name that starts each."""
+    lines = str(error).splitlines()[1:]
+    assert len(lines) == len(error.problems)
+    return [line.strip().removeprefix(f"{path}: ") for line in lines]
+
+
+def _demo_with(demo_file: Path, tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """The demo hotel file, changed by ``edit`` and written to a new file."""
+    data = tomllib.loads(demo_file.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "kivima-edited.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+def _count(db: Database, table: type[Any]) -> int:
+    with db.read() as s:
+        return int(s.exec(select(func.count()).select_from(table)).one())
+
+
+def test_type_and_reference_problems_are_all_reported_in_one_run(
+    db: Database, demo_file: Path, tmp_path: Path
+) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["room_types"][7]["room_count"] = "many"  # FAM: a type error
+        data["agencies"][2]["market"] = "GB"  # TUI UK: no such market
+        jet2 = data["reservations"][5]
+        jet2["rate"] = 215.5  # a float rate...
+        jet2["board"] = "XB"  # ...and an unknown board on the same record
+        data["reservations"][9]["room_type"] = "DBX"  # 48044: no such room type
+
+    bad = _demo_with(demo_file, tmp_path, edit)
+    with pytest.raises(InputError) as caught:
+        import_hotel(db, bad, user="tester")
+    assert caught.value.exit_code == 2
+    assert str(caught.value).startswith(f"{bad}: 5 problem(s), nothing was imported\n")
+    # FAM keeps its code although its room_count is wrong: PG2611873 in FAM is not reported.
+    assert _problem_lines(caught.value, bad) == [
+        "room_types[7].room_count (code FAM): Input should be a valid integer, "
+        "unable to parse string as an integer, got 'many'",
+        "agencies[2].market (code TUI UK): unknown market 'GB' "
+        "(define it under [[markets]] or fix the code)",
+        "reservations[5].rate (voucher J2H4478812): amount: 215.5 is a float; "
+        'write money as a string ("215.5") so it stays exact, got 215.5',
+        "reservations[5].board (voucher J2H4478812): unknown board 'XB' "
+        "(define it under [[boards]] or fix the code)",
+        "reservations[9].room_type (voucher 48044): unknown room type 'DBX' "
+        "(define it under [[room_types]] or fix the code)",
+    ]
+    assert [(p.field, p.record) for p in caught.value.problems][-1] == (
+        "reservations[9].room_type",
+        "voucher 48044",
+    )
+    assert _count(db, Hotel) == 0
+    assert _count(db, RoomType) == 0
+    assert _count(db, HotelReservation) == 0
+
+
+def test_a_misspelt_table_and_a_single_table_for_an_array_are_reported_with_the_rest(
+    db: Database, demo_file: Path, tmp_path: Path
+) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["room_type"] = [{"code": "DBX", "name": "Double", "room_count": 4}]
+        data["users"] = data["users"][0]  # [users] instead of [[users]]
+        data["reservations"][9]["room_type"] = "DBX"
+
+    bad = _demo_with(demo_file, tmp_path, edit)
+    with pytest.raises(InputError) as caught:
+        import_hotel(db, bad, user="tester")
+    assert _problem_lines(caught.value, bad) == [
+        "room_type: unknown key (valid keys here: hotel, room_types, boards, markets, segments, "
+        "sources, agencies, users, operators, sender_rules, mappings, guests, reservations)",
+        "users: is a table, not an array of tables (start each record with [[users]])",
+        "reservations[9].room_type (voucher 48044): unknown room type 'DBX' "
+        "(define it under [[room_types]] or fix the code)",
+    ]
+    assert _count(db, Hotel) == 0
+
+
+def test_a_toml_syntax_error_names_file_line_and_column(
+    db: Database, demo_file: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "broken.toml"
     bad.write_text(
-        bad.read_text().replace("rate = 120.5", 'rate = "120.50"').replace('colour = "blue"\n', "")
+        demo_file.read_text(encoding="utf-8").replace('name = "Kivima Hotel"', "name = Kivima"),
+        encoding="utf-8",
     )
     with pytest.raises(InputError) as caught:
         import_hotel(db, bad, user="tester")
-    text = str(caught.value)
-    assert "agencies[0].market: unknown market 'XX'" in text
-    assert "reservations[0].departure: 2026-06-03 is not after arrival 2026-06-10" in text
-    assert "exceed DBL" in text
-    assert "reservations[0].child_ages: 0 ages for 1 children" in text
-    assert "reservations[1].room_type: unknown room type 'NOPE'" in text
-    assert "reservations[1].status: reserved, but arrival 2026-05-01 is before" in text
-    assert len(caught.value.problems) == 6
-    with db.read() as s:
-        assert s.exec(select(func.count()).select_from(Hotel)).one() == 0
+    assert str(caught.value) == f"{bad}: not valid TOML: Invalid value (at line 13, column 8)"
+    assert caught.value.exit_code == 2
+    assert _count(db, Hotel) == 0
