@@ -108,6 +108,30 @@ def test_inbox_list_and_show(db: str) -> None:
     assert bad_date.exit_code == 2
 
 
+class Lines:
+    """A process's output, read line by line in a thread, so a test can wait for a line."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, *, after: int = 0, timeout: float = 60) -> int:
+        """Index of the first line from ``after`` on that holds ``text``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for index in range(after, len(self.lines)):
+                if text in self.lines[index]:
+                    return index
+            time.sleep(0.1)
+        raise AssertionError(f"no line with {text!r} within {timeout}s:\n{''.join(self.lines)}")
+
+
 def test_scan_watch_stops_cleanly_on_sigterm(db: str, tmp_path: Path) -> None:
     exe = shutil.which("hotelops", path=str(Path(sys.executable).parent))
     assert exe
@@ -117,18 +141,20 @@ def test_scan_watch_stops_cleanly_on_sigterm(db: str, tmp_path: Path) -> None:
     process = subprocess.Popen(
         [exe, "--db", db, "scan", "--folder", str(drop), "--watch", "--interval", "1"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         env=env,
     )
-    time.sleep(2.5)  # at least two scans
-    shutil.copy(FIX / "mail" / "webb-01-new-93817264.eml", drop)
-    time.sleep(2.0)
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 0, stderr
-    assert stdout.count("scan ") >= 3  # several scans, each with its table
-    assert "WEBB" in stdout  # the file dropped in while watching was picked up
+    try:
+        output = Lines(process)
+        second = output.wait_for("┃ operator", after=output.wait_for("┃ operator") + 1)
+        shutil.copy(FIX / "mail" / "webb-01-new-93817264.eml", drop)
+        # the file dropped in while watching is picked up by a later scan
+        output.wait_for("WEBB", after=second)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 0, "".join(output.lines)
 
 
 # --- a configured source that cannot be read, on both engines -----------------------------------
@@ -199,30 +225,6 @@ def test_a_folder_with_brackets_in_its_name_prints_as_written(
 
     assert result.exit_code == 1, result.output
     assert f"error folder:{drop}: folder {drop} does not exist" in result.output
-
-
-class Lines:
-    """A process's output, read line by line in a thread, so a test can wait for a line."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
-        self._thread.start()
-
-    def _read(self, process: subprocess.Popen[str]) -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            self.lines.append(line)
-
-    def wait_for(self, text: str, *, after: int = 0, timeout: float = 60) -> int:
-        """Index of the first line from ``after`` on that holds ``text``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for index in range(after, len(self.lines)):
-                if text in self.lines[index]:
-                    return index
-            time.sleep(0.1)
-        raise AssertionError(f"no line with {text!r} within {timeout}s:\n{''.join(self.lines)}")
 
 
 def test_scan_watch_goes_on_when_sources_fail_and_reads_the_folder_once_it_exists(
