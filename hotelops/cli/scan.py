@@ -11,13 +11,25 @@ from types import FrameType
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.core.errors import HotelopsError
 from hotelops.core.scan.inspect import inspect_file
-from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
+from hotelops.core.scan.runner import (
+    LogLine,
+    ScanReport,
+    ScanRequest,
+    is_source_row,
+    last_runs,
+    log_subject,
+    run_label,
+    run_scan,
+    scan_log,
+    source_problems,
+)
 
 app = typer.Typer(
     help="Scan operator APIs, IMAP mailboxes and the drop folder into the inbox.",
@@ -51,6 +63,7 @@ def scan(
         typer.Option(
             "--folder",
             help="Scan this folder ad hoc instead of the configured sources.",
+            exists=True,
             file_okay=False,
         ),
     ] = None,
@@ -77,7 +90,8 @@ def scan(
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Read every source once and print the scanner table (exit 1 when an operator failed)."""
+    """Read every source once and print the scanner table (exit 1 when an operator or a source
+    failed, or mail went unmatched)."""
     if ctx.invoked_subcommand is not None:
         return
     app_state = state(ctx)
@@ -174,18 +188,14 @@ def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
         return
     problems = [line for line in report.log if line.level in ("error", "warning")]
     if quiet:
-        for line in problems:
-            err.print(
-                f"[{LEVEL_STYLE[line.level]}]{line.level}[/] {line.operator_code or '-'}: "
-                f"{line.message}",
-                soft_wrap=True,
-            )
+        _print_problems(problems)
         return
     table = Table(
         title=f"scan {report.started_at:%H:%M:%S}–{report.ended_at:%H:%M:%S}", title_justify="left"
     )
+    # A source's name (folder:/srv/var/inbox) folds rather than losing its end.
+    table.add_column("operator", overflow="fold")
     for name, justify in [
-        ("operator", "left"),
         ("name", "left"),
         ("total", "right"),
         ("new", "right"),
@@ -201,9 +211,15 @@ def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
             if s.started_at and s.ended_at
             else ""
         )
+        if s.failed_source:  # what failed is the error line below the table
+            label, name = f"[bold red]{escape(s.label)}[/]", "[red]not read[/]"
+        elif s.operator_code:
+            label, name = escape(s.label), escape(s.operator_name)
+        else:
+            label, name = f"[yellow]{s.label}[/]", escape(s.operator_name)
         table.add_row(
-            s.operator_code or "[yellow](unmatched)[/]",
-            s.operator_name,
+            label,
+            name,
             str(s.total),
             _n(s.new, "green"),
             _n(s.changed, "cyan"),
@@ -225,10 +241,15 @@ def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
     out.print(table)
     if report.skipped:
         out.print(f"[dim]{report.skipped} message(s) already in the archive were skipped[/]")
-    for line in problems:
+    _print_problems(problems)
+
+
+def _print_problems(lines: list[LogLine]) -> None:
+    """Errors and warnings on stderr, each named by its operator or source."""
+    for line in lines:
         err.print(
-            f"[{LEVEL_STYLE[line.level]}]{line.level}[/] {line.operator_code or '-'}: "
-            f"{line.message}",
+            f"[{LEVEL_STYLE[line.level]}]{line.level}[/] {escape(log_subject(line))}: "
+            f"{escape(line.message)}",
             soft_wrap=True,
         )
 
@@ -272,8 +293,8 @@ def log_command(
         table.add_row(
             f"{line.at:%Y-%m-%d %H:%M:%S}",
             f"[{LEVEL_STYLE.get(line.level, '')}]{line.level}[/]",
-            line.operator_code or "(unmatched)",
-            line.message,
+            escape(log_subject(line)),
+            escape(line.message),
         )
     out.print(table)
 
@@ -284,14 +305,18 @@ def status_command(
     hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Each operator's latest scan: total, new, changed, errors and when."""
+    """Each operator's latest scan (total, new, changed, errors and when), and each drop folder
+    or mailbox whose latest read failed."""
     app_state = state(ctx)
     with app_state.database().read() as session:
         hotel_row = app_state.hotel(session, hotel)
         runs = last_runs(session, hotel_row.id or 0)
+        problems = source_problems(session, hotel_row.id or 0, runs)
     rows = [
         {
             "operator": r.operator_code,
+            "failed_source": r.source if is_source_row(r) else "",
+            "problem": problems.get(r.source, "") if is_source_row(r) else "",
             "total": r.total,
             "new": r.new,
             "changed": r.changed,
@@ -308,7 +333,7 @@ def status_command(
     table = Table("operator", "total", "new", "changed", "error", "last scan")
     for r in runs:
         table.add_row(
-            r.operator_code or "(unmatched)",
+            escape(run_label(r)),
             str(r.total),
             _n(r.new, "green"),
             _n(r.changed, "cyan"),
@@ -316,6 +341,8 @@ def status_command(
             f"{r.started_at:%Y-%m-%d %H:%M:%S} - {r.ended_at:%H:%M:%S}",
         )
     out.print(table)
+    for source, problem in problems.items():
+        err.print(f"[bold red]error[/] {escape(source)}: {escape(problem)}", soft_wrap=True)
 
 
 @app.command("parse")

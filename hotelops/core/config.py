@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from hotelops.core.errors import ConfigError, Problem
 from hotelops.core.validation import key_path, problems_from
@@ -50,7 +50,10 @@ class DatabaseSettings(_Section):
 
 
 class ImapAccount(_Section):
-    """A mailbox that receives booking e-mails; read-only unless ``read_only = false``."""
+    """A mailbox that receives booking e-mails; read-only unless ``read_only = false``.
+
+    Without ``port``, IMAP's own: 993 with ``ssl`` (IMAPS), 143 without.
+    """
 
     name: str
     hotel: str = ""
@@ -63,6 +66,17 @@ class ImapAccount(_Section):
     folder: str = "INBOX"
     search_back_days: int = Field(default=1, ge=0, le=3650)
     read_only: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _port_follows_ssl(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("port") is not None:
+            return data
+        try:
+            use_ssl = TypeAdapter(bool).validate_python(data.get("ssl", True))
+        except ValidationError:
+            return data  # the ssl field reports its own error
+        return {**data, "port": 993 if use_ssl else 143}
 
 
 class ApiEndpoint(_Section):

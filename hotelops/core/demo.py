@@ -85,7 +85,8 @@ class DemoFolderSource:
 
     def __init__(self, folders: list[Path], now: datetime) -> None:
         self.folder = FolderSource(folders)
-        self.name = self.folder.name
+        self.name = self.label = self.folder.name
+        self.own_operator = ""
         self.now = now
 
     def fetch(self) -> Iterator[RawItem]:

@@ -8,8 +8,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -110,6 +110,30 @@ def test_inbox_list_and_show(db: str) -> None:
     assert dotted.exit_code == 0, dotted.output
 
 
+class Lines:
+    """A process's output, read line by line in a thread, so a test can wait for a line."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, *, after: int = 0, timeout: float = 60) -> int:
+        """Index of the first line from ``after`` on that holds ``text``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for index in range(after, len(self.lines)):
+                if text in self.lines[index]:
+                    return index
+            time.sleep(0.1)
+        raise AssertionError(f"no line with {text!r} within {timeout}s:\n{''.join(self.lines)}")
+
+
 def test_scan_watch_stops_cleanly_on_sigterm(db: str, tmp_path: Path) -> None:
     exe = shutil.which("hotelops", path=str(Path(sys.executable).parent))
     assert exe
@@ -119,31 +143,121 @@ def test_scan_watch_stops_cleanly_on_sigterm(db: str, tmp_path: Path) -> None:
     process = subprocess.Popen(
         [exe, "--db", db, "scan", "--folder", str(drop), "--watch", "--interval", "1"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         env=env,
     )
-    assert process.stdout is not None
-    lines: list[str] = []
+    try:
+        output = Lines(process)
+        second = output.wait_for("┃ operator", after=output.wait_for("┃ operator") + 1)
+        shutil.copy(FIX / "mail" / "webb-01-new-93817264.eml", drop)
+        # the file dropped in while watching is picked up by a later scan
+        output.wait_for("WEBB", after=second)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 0, "".join(output.lines)
 
-    def seen(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
-        # Reads the watcher's output until the condition holds (a slow machine is not a failure).
-        deadline = time.monotonic() + timeout
-        while not condition() and time.monotonic() < deadline:
-            line = process.stdout.readline()  # type: ignore[union-attr]
-            if not line:
-                return condition()
-            lines.append(line)
-        return condition()
 
-    def scans() -> int:
-        return sum(line.startswith("scan ") for line in lines)
+# --- a configured source that cannot be read, on both engines -----------------------------------
 
-    assert seen(lambda: scans() >= 2)  # it keeps scanning
-    shutil.copy(FIX / "mail" / "webb-01-new-93817264.eml", drop)
-    assert seen(lambda: any("WEBB" in line for line in lines))  # picked up while watching
-    process.send_signal(signal.SIGTERM)
-    rest, stderr = process.communicate(timeout=30)
-    lines += rest.splitlines()
-    assert process.returncode == 0, stderr
-    assert scans() >= 3  # several scans, each with its table
+EXAMPLE_CONFIG = Path(__file__).parents[2] / "config" / "hotelops.toml"
+
+
+@pytest.fixture
+def hotel_url(db_url: str) -> str:
+    assert run("--db", db_url, "hotel", "import", str(FIX / DEMO_FILE)).exit_code == 0
+    return db_url
+
+
+@pytest.fixture
+def example_config(tmp_path: Path) -> Path:
+    """The example config as shipped, in a folder of its own (its ../var/inbox is missing)."""
+    path = tmp_path / "office" / "config" / "hotelops.toml"
+    path.parent.mkdir(parents=True)
+    shutil.copy(EXAMPLE_CONFIG, path)
+    return path
+
+
+def test_the_example_configs_missing_drop_folder_is_its_row_and_exit_1(
+    hotel_url: str, example_config: Path, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "office" / "var" / "inbox"
+    problem = f"folder {inbox} does not exist (create it or fix scan.folder in {example_config})"
+    config = ("--config", str(example_config), "--db", hotel_url)
+
+    table = run(*config, "scan")
+    as_json = run(*config, "--json", "scan")
+
+    assert table.exit_code == 1, table.output
+    assert f"error folder:{inbox}: {problem}" in table.output
+    assert "(unmatched)" not in table.output
+    assert as_json.exit_code == 1
+    data = json.loads(as_json.stdout)
+    assert [(r["failed_source"], r["problem"], r["errors"]) for r in data["operators"]] == [
+        (f"folder:{inbox}", problem, 1)
+    ]
+    assert data["totals"]["errors"] == 1
+    status = json.loads(run(*config, "scan", "status", "--json").stdout)
+    assert [(r["failed_source"], r["problem"]) for r in status] == [(f"folder:{inbox}", problem)]
+
+    inbox.mkdir(parents=True)
+    shutil.copy(FIX / "mail" / "webb-01-new-93817264.eml", inbox)
+    fixed = run(*config, "--json", "scan")
+
+    assert fixed.exit_code == 0, fixed.output
+    assert [(r["operator_code"], r["new"]) for r in json.loads(fixed.stdout)["operators"]] == [
+        ("WEBB", 1)
+    ]
+    status = json.loads(run(*config, "scan", "status", "--json").stdout)
+    assert [(r["operator"], r["failed_source"]) for r in status] == [("WEBB", "")]
+    # The log still tells what happened in the failed runs.
+    log = json.loads(run(*config, "scan", "log", "--json").stdout)
+    assert [line["source"] for line in log if line["level"] == "error"] == [f"folder:{inbox}"] * 2
+
+
+def test_a_folder_with_brackets_in_its_name_prints_as_written(
+    hotel_url: str, tmp_path: Path
+) -> None:
+    drop = tmp_path / "[bold]inbox"
+    config = tmp_path / "hotelops.toml"
+    config.write_text(f'[scan]\nfolder = "{drop}"\ndocuments_dir = "docs"\n')
+
+    result = run("--config", str(config), "--db", hotel_url, "scan")
+
+    assert result.exit_code == 1, result.output
+    assert f"error folder:{drop}: folder {drop} does not exist" in result.output
+
+
+def test_scan_watch_goes_on_when_sources_fail_and_reads_the_folder_once_it_exists(
+    hotel_url: str, tmp_path: Path
+) -> None:
+    exe = shutil.which("hotelops", path=str(Path(sys.executable).parent))
+    assert exe
+    drop = tmp_path / "drop"
+    config = tmp_path / "hotelops.toml"
+    imap = (
+        '[[scan.imap]]\nname = "kivima-bookings"\nhost = "127.0.0.1"\nssl = false\n'
+        'user = "reservations@kivimahotel.example"\npassword_env = "KIVIMA_IMAP_PW"\n'
+    )
+    config.write_text(f'[scan]\nfolder = "{drop}"\ndocuments_dir = "docs"\n{imap}')
+    env = {k: v for k, v in os.environ.items() if k != "KIVIMA_IMAP_PW"}
+    process = subprocess.Popen(
+        [exe, "--config", str(config), "--db", hotel_url, "scan", "--watch", "--interval", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**env, "NO_COLOR": "1", "COLUMNS": "200"},
+    )
+    try:
+        output = Lines(process)
+        failed = output.wait_for(f"error folder:{drop}: folder {drop} does not exist")
+        output.wait_for("error imap:kivima-bookings: password of", after=failed)
+        drop.mkdir()
+        shutil.copy(FIX / "mail" / "webb-01-new-93817264.eml", drop)
+        found = output.wait_for("WEBB")
+        output.wait_for("error imap:kivima-bookings", after=found)  # still scanning, still said
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 1  # the mailbox failed in every scan

@@ -93,6 +93,37 @@ port = 99999
     assert len(caught.value.problems) == 3
 
 
+def test_imap_port_follows_ssl_unless_it_is_given(tmp_path: Path) -> None:
+    account = 'user = "res@kivima.example"\npassword_env = "IMAP_PW"\nhost = "imap.example.com"\n'
+    path = _write(
+        tmp_path / "hotelops.toml",
+        f"""
+[[scan.imap]]
+name = "plain"
+ssl = false
+{account}
+[[scan.imap]]
+name = "tls"
+ssl = true
+{account}
+[[scan.imap]]
+name = "tls-by-default"
+{account}
+[[scan.imap]]
+name = "plain-on-its-own-port"
+ssl = false
+port = 1143
+{account}""",
+    )
+    accounts = load_config(path).settings.scan.imap
+    assert [(a.name, a.ssl, a.port) for a in accounts] == [
+        ("plain", False, 143),
+        ("tls", True, 993),
+        ("tls-by-default", True, 993),
+        ("plain-on-its-own-port", False, 1143),
+    ]
+
+
 def test_broken_toml_names_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "hotelops.toml", "[database]\npath = \n")
     with pytest.raises(ConfigError, match=r"hotelops.toml: not valid TOML: .*line 2"):

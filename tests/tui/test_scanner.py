@@ -229,3 +229,29 @@ async def test_a_scan_made_elsewhere_shows_up_while_the_screen_is_open(
         assert any("93817299" in line for line in new_lines), new_lines
         # each line once, though the screen reread the log several times meanwhile
         assert sum("new 93817299" in line for line in log_lines(screen)) == 1
+
+
+async def test_a_missing_drop_folder_is_a_row_of_its_own_with_what_failed(
+    db: Database, tmp_path: Path
+) -> None:
+    missing = tmp_path / "var" / "inbox"
+    config = LoadedConfig(
+        Settings(scan=ScanSettings(folder=str(missing), documents_dir=str(tmp_path / "docs"))),
+        None,
+    )
+    app = ScannerApp(ScannerScreen(db, None, config))
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await settle(pilot)
+        errors_before = int(cell(screen, TOTAL_KEY, "errors"))
+        await pilot.press("s")
+        screen = await settle(pilot)
+        row = f"folder:{missing}"
+        assert cell(screen, row, "operator") == row
+        assert cell(screen, row, "errors") == "1"
+        assert cell(screen, row, "name") == (
+            f"folder {missing} does not exist (create it, or set scan.folder in a config file "
+            "(hotelops init writes one))"
+        )
+        assert cell(screen, TOTAL_KEY, "errors") == str(errors_before + 1)
+        summary = " ".join(line.strip() for line in log_lines(screen))
+        assert f"scan done: 0 read, 0 new, 0 changed, 1 errors; not read: {row}" in summary

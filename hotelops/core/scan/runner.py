@@ -1,8 +1,11 @@
 """A scan: read every source once, ingest in batches, keep per-operator figures and a log.
 
-One operator's failure (server down, a broken message) is logged and counted in its error
-column; the other operators are still read. A source's saved position (IMAP UIDs) moves only
-after what it returned was stored, and API operators are acknowledged only for what was stored.
+One operator's failure (its API down, a broken message) is logged and counted in its error
+column; the other operators are still read. A drop folder or a mailbox that cannot be read
+(missing, login refused, server down, no password) is a row of its own, named by the source
+(``folder:/srv/drop``, ``imap:reservations``), and the other sources are still read. A source's
+saved position (IMAP UIDs) moves only after what it returned was stored, and API operators are
+acknowledged only for what was stored.
 """
 
 from __future__ import annotations
@@ -26,17 +29,22 @@ from hotelops.core.models import Operator, ScanLogLine, ScanRun, SourceState
 from hotelops.core.scan.formats.mail import load_templates
 from hotelops.core.scan.ingest import Ingestor, IngestOutcome, PreparedBatch
 from hotelops.core.scan.masking import mask_text
-from hotelops.core.scan.sources.base import RawItem, Source, SourceError
+from hotelops.core.scan.sources.base import RawItem, Source, SourceError, UnreadableSource
 from hotelops.core.scan.sources.folder import FolderSource
 from hotelops.core.scan.sources.imap import ImapSource
 
 BATCH = 500
 UNMATCHED = ""  # the operator column of mail nobody claims
+UNMATCHED_LABEL = "(unmatched)"
 
 
 @dataclass
 class OperatorStats:
-    """One operator's figures in a scan (the scanner screen's row)."""
+    """One operator's figures in a scan (the scanner screen's row).
+
+    A source that could not be read has a row of its own: ``failed_source`` names it (its
+    label), ``problem`` says what failed and the fix, and ``errors`` is 1.
+    """
 
     operator_code: str
     operator_name: str = ""
@@ -48,6 +56,13 @@ class OperatorStats:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     sources: set[str] = field(default_factory=set)
+    failed_source: str = ""
+    problem: str = ""
+
+    @property
+    def label(self) -> str:
+        """What the row is called: the operator code, the failed source, or "(unmatched)"."""
+        return self.failed_source or self.operator_code or UNMATCHED_LABEL
 
 
 @dataclass
@@ -72,11 +87,16 @@ class ScanReport:
     operators: list[OperatorStats]
     log: list[LogLine]
     skipped: int = 0  # messages already archived (a rescan)
+    #: Drop folders and mailboxes read without a failure (their labels): stored, so that a
+    #: failure shown by ``last_runs`` goes away once the source reads again.
+    sources_read: list[str] = field(default_factory=list)
 
     @property
     def unmatched(self) -> int:
         """Messages no operator claims (unknown sender)."""
-        return sum(s.total for s in self.operators if s.operator_code == UNMATCHED)
+        return sum(
+            s.total for s in self.operators if s.operator_code == UNMATCHED and not s.failed_source
+        )
 
     @property
     def errors(self) -> int:
@@ -84,8 +104,13 @@ class ScanReport:
         return sum(s.errors for s in self.operators)
 
     @property
+    def failed_sources(self) -> list[OperatorStats]:
+        """The rows of sources that could not be read."""
+        return [s for s in self.operators if s.failed_source]
+
+    @property
     def has_problems(self) -> bool:
-        """True when an operator had an error or mail went unmatched (exit code 1)."""
+        """True when an operator or a source had an error or mail went unmatched (exit 1)."""
         return self.errors > 0 or self.unmatched > 0
 
     def totals(self) -> OperatorStats:
@@ -122,16 +147,24 @@ def build_sources(
     if request.folders:
         return [
             FolderSource(
-                request.folders, operator_code=request.folder_operator, recursive=request.recursive
+                request.folders,
+                operator_code=request.folder_operator,
+                recursive=request.recursive,
+                fix="check --folder",
             )
         ]
     settings = config.settings.scan
     kinds = request.kinds or {"folder", "imap", "http"}
     sources: list[Source] = []
-    if "folder" in kinds:
-        folder = config.resolve(settings.folder)
-        if folder.is_dir():
-            sources.append(FolderSource([folder], operator_code=request.folder_operator))
+    if "folder" in kinds and settings.folder:
+        fix = (
+            f"create it or fix scan.folder in {config.path}"
+            if config.path
+            else "create it, or set scan.folder in a config file (hotelops init writes one)"
+        )
+        # resolve(): the row and the message name /srv/var/inbox, not /srv/config/../var/inbox
+        folder = config.resolve(settings.folder).resolve()
+        sources.append(FolderSource([folder], operator_code=request.folder_operator, fix=fix))
     if "imap" in kinds:
         sources.extend(
             ImapSource(account, env=env)
@@ -146,7 +179,14 @@ def build_sources(
                 continue
             if request.operator and endpoint.operator.upper() != request.operator.upper():
                 continue
-            sources.append(HttpOperatorSource(endpoint, hotel_code, env=env))
+            try:
+                sources.append(HttpOperatorSource(endpoint, hotel_code, env=env))
+            except SourceError as exc:  # a bad base_url: that operator's error
+                sources.append(
+                    UnreadableSource(
+                        f"http:{endpoint.operator}", str(exc), own_operator=endpoint.operator
+                    )
+                )
     return sources
 
 
@@ -186,30 +226,79 @@ def run_scan(
     report = ScanReport(
         run_id=uuid.uuid4().hex[:16], started_at=clock(), ended_at=clock(), operators=[], log=[]
     )
-    stats: dict[str, OperatorStats] = {}
+    tally = _Tally(report, operators, clock)
+    for source in chosen:
+        _scan_source(db, hotel.id or 0, source, ingestor, request, tally, progress)
+    report.ended_at = clock()
+    report.operators = tally.rows()
+    _persist(db, hotel.id or 0, report)
+    return report
 
-    def stat(code: str, source: str) -> OperatorStats:
-        if code not in stats:
-            op = operators.get(code)
-            stats[code] = OperatorStats(code, op.name if op else "(unmatched)", started_at=clock())
-        entry = stats[code]
+
+class _Tally:
+    """The rows and the log of one scan as it goes."""
+
+    def __init__(
+        self, report: ScanReport, operators: dict[str, Operator], clock: Callable[[], datetime]
+    ) -> None:
+        self.report = report
+        self.operators = operators
+        self.clock = clock
+        self.stats: dict[str, OperatorStats] = {}
+        self.failed: dict[str, OperatorStats] = {}
+
+    def stat(self, code: str, source: str) -> OperatorStats:
+        """The row of an operator ("" for mail nobody claims), made on first use."""
+        if code not in self.stats:
+            op = self.operators.get(code)
+            self.stats[code] = OperatorStats(
+                code, op.name if op else UNMATCHED_LABEL, started_at=self.clock()
+            )
+        entry = self.stats[code]
         entry.sources.add(source)
-        entry.ended_at = clock()
+        entry.ended_at = self.clock()
         return entry
 
     def log(
-        level: str, code: str, message: str, source: str = "", raw_id: int | None = None
+        self, level: str, code: str, message: str, source: str = "", raw_id: int | None = None
     ) -> None:
-        report.log.append(LogLine(clock(), level, code, mask_text(message), source, raw_id))
+        """A line of the scan log (card numbers masked)."""
+        self.report.log.append(
+            LogLine(self.clock(), level, code, mask_text(message), source, raw_id)
+        )
 
-    for source in chosen:
-        _scan_source(db, hotel.id or 0, source, ingestor, request, stat, log, report, progress)
-    report.ended_at = clock()
-    report.operators = sorted(
-        stats.values(), key=lambda s: (s.operator_code == UNMATCHED, s.operator_code)
-    )
-    _persist(db, hotel.id or 0, report)
-    return report
+    def source_failed(self, source: Source, message: str, started: datetime) -> None:
+        """An operator's API counts against that operator; a folder or a mailbox gets a row."""
+        if source.own_operator:
+            self.stat(source.own_operator, source.name).errors += 1
+            self.log("error", source.own_operator, message, source.label)
+            return
+        row = self.failed.setdefault(
+            source.label,
+            OperatorStats(
+                UNMATCHED,
+                failed_source=source.label,
+                problem=mask_text(message),
+                started_at=started,
+                sources={source.label},
+            ),
+        )
+        row.errors += 1
+        row.ended_at = self.clock()
+        self.log("error", UNMATCHED, message, source.label)
+
+    def rows(self) -> list[OperatorStats]:
+        """Operators by code, then mail nobody claims, then the sources that failed."""
+        return sorted(
+            [*self.stats.values(), *self.failed.values()],
+            key=lambda s: _row_order(s.operator_code, s.failed_source),
+        )
+
+
+def _row_order(operator_code: str, failed_source: str) -> tuple[int, str]:
+    if failed_source:
+        return (2, failed_source)
+    return (1, "") if operator_code == UNMATCHED else (0, operator_code)
 
 
 def _scan_source(
@@ -218,40 +307,40 @@ def _scan_source(
     source: Source,
     ingestor: Ingestor,
     request: ScanRequest,
-    stat: Callable[[str, str], OperatorStats],
-    log: Callable[..., None],
-    report: ScanReport,
+    tally: _Tally,
     progress: Progress | None,
 ) -> None:
-    fallback = getattr(getattr(source, "endpoint", None), "operator", "") or getattr(
-        source, "operator_code", ""
-    )
+    owner = source.own_operator
+    started = tally.clock()
     if hasattr(source, "state"):
         source.state = _load_state(db, hotel_id, source.name)
     handled = 0
     acks: list[str] = []
+    failed = False
     try:
         items: Iterator[RawItem] = iter(source.fetch())
-        fresh = _fresh(items, ingestor, report)
+        fresh = _fresh(items, ingestor, tally.report)
         while batch := list(islice(fresh, BATCH)):
             # Parse outside the write transaction, then write the batch in one.
-            handled += _store(ingestor, ingestor.prepare(batch), request, stat, log, acks)
+            handled += _store(ingestor, ingestor.prepare(batch), request, tally, acks)
             if progress:
-                progress(source.name, handled)
+                progress(source.label, handled)
     except SourceError as exc:
-        stat(fallback, source.name).errors += 1
-        log("error", fallback, str(exc), source.name)
+        failed = True
+        tally.source_failed(source, str(exc), started)
     for line in source.logs():
-        log(line.level, line.operator_code or fallback, line.message, source.name)
+        tally.log(line.level, line.operator_code or owner, line.message, source.label)
     if acks:
         try:
             source.acknowledge(acks)
         except SourceError as exc:
-            stat(fallback, source.name).errors += 1
-            log("error", fallback, f"acknowledgement failed: {exc}", source.name)
+            failed = True
+            tally.source_failed(source, f"acknowledgement failed: {exc}", started)
         else:
             for line in source.logs():
-                log(line.level, line.operator_code or fallback, line.message, source.name)
+                tally.log(line.level, line.operator_code or owner, line.message, source.label)
+    if not failed and not owner:
+        tally.report.sources_read.append(source.label)
     if hasattr(source, "state") and source.state:
         _save_state(db, hotel_id, source.name, source.state)
 
@@ -260,13 +349,12 @@ def _store(
     ingestor: Ingestor,
     prepared: PreparedBatch,
     request: ScanRequest,
-    stat: Callable[[str, str], OperatorStats],
-    log: Callable[..., None],
+    tally: _Tally,
     acks: list[str],
 ) -> int:
     outcomes = ingestor.store(prepared)
     for outcome in outcomes:
-        _count(outcome, request, stat, log)
+        _count(outcome, request, tally.stat, tally.log)
         acks.extend(outcome.ack_ids)
     return len(outcomes)
 
@@ -356,13 +444,25 @@ def _save_state(db: Database, hotel_id: int, source: str, state: dict[str, str])
 
 def _persist(db: Database, hotel_id: int, report: ScanReport) -> None:
     with db.write() as session:
+        for label in report.sources_read:
+            # A row with no operator that read nothing is a source's row (``is_source_row``);
+            # with no error it clears an earlier failure from ``last_runs``.
+            session.add(
+                ScanRun(
+                    hotel_id=hotel_id,
+                    run_id=report.run_id,
+                    source=label[:200],
+                    started_at=report.started_at,
+                    ended_at=report.ended_at,
+                )
+            )
         for stats in report.operators:
             session.add(
                 ScanRun(
                     hotel_id=hotel_id,
                     run_id=report.run_id,
                     operator_code=stats.operator_code,
-                    source=",".join(sorted(stats.sources))[:200],
+                    source=(stats.failed_source or ",".join(sorted(stats.sources)))[:200],
                     started_at=stats.started_at or report.started_at,
                     ended_at=stats.ended_at or report.ended_at,
                     total=stats.total,
@@ -402,15 +502,66 @@ def scan_log(
     return list(session.exec(query.order_by(col(ScanLogLine.id).desc()).limit(limit)))
 
 
+def log_subject(line: LogLine | ScanLogLine) -> str:
+    """Whom a log line is about: its operator; without one, the source for a line about no
+    message (a folder or mailbox that failed, a UIDVALIDITY reset), else mail nobody claims."""
+    if line.operator_code:
+        return line.operator_code
+    if line.raw_message_id is None and line.source:
+        return line.source
+    return UNMATCHED_LABEL
+
+
+def is_source_row(run: ScanRun) -> bool:
+    """A row about a drop folder or a mailbox (named by ``source``), not about messages: it has
+    no operator and read nothing; a row of mail nobody claims always counts what it read."""
+    return run.operator_code == UNMATCHED and run.total == 0
+
+
+def run_label(run: ScanRun) -> str:
+    """What a stored row is called: the operator code, the source, or "(unmatched)"."""
+    if is_source_row(run):
+        return run.source
+    return run.operator_code or UNMATCHED_LABEL
+
+
 def last_runs(session: Session, hotel_id: int) -> list[ScanRun]:
-    """Each operator's most recent scan figures (the scanner screen's table)."""
+    """Each operator's most recent scan figures, then each drop folder or mailbox whose latest
+    read failed (the scanner screen's table)."""
     runs = session.exec(
         select(ScanRun)
         .where(ScanRun.hotel_id == hotel_id)
         .order_by(col(ScanRun.id).desc())
         .limit(2000)
     ).all()
-    latest: dict[str, ScanRun] = {}
+    latest: dict[tuple[str, str], ScanRun] = {}
     for run in runs:
-        latest.setdefault(run.operator_code, run)
-    return sorted(latest.values(), key=lambda r: (r.operator_code == UNMATCHED, r.operator_code))
+        latest.setdefault((run.operator_code, run.source if is_source_row(run) else ""), run)
+    shown = [run for run in latest.values() if run.errors or not is_source_row(run)]
+    return sorted(
+        shown,
+        key=lambda r: _row_order(r.operator_code, r.source if is_source_row(r) else ""),
+    )
+
+
+def source_problems(session: Session, hotel_id: int, runs: Iterable[ScanRun]) -> dict[str, str]:
+    """What failed for each failed source among ``runs`` (source → message), from its log."""
+    wanted = {(run.run_id, run.source) for run in runs if is_source_row(run) and run.errors}
+    if not wanted:
+        return {}
+    lines = session.exec(
+        select(ScanLogLine)
+        .where(
+            ScanLogLine.hotel_id == hotel_id,
+            col(ScanLogLine.run_id).in_({run_id for run_id, _ in wanted}),
+            ScanLogLine.operator_code == UNMATCHED,
+            ScanLogLine.level == "error",
+            col(ScanLogLine.raw_message_id).is_(None),
+        )
+        .order_by(col(ScanLogLine.id))
+    )
+    problems: dict[str, str] = {}
+    for line in lines:
+        if (line.run_id, line.source) in wanted:
+            problems.setdefault(line.source, line.message)
+    return problems

@@ -1,14 +1,16 @@
 """The scanner status screen (seed 000's "Operatör Tarama Programı").
 
-Each operator's latest scan figures, their totals, the newest scan-log lines, and a timer that
-scans every ``interval`` seconds while the screen is open. Reading the database and scanning run
-in thread workers, so the terminal never waits on either; the figures come from
+Each operator's latest scan figures, each drop folder or mailbox whose latest read failed
+(named by the source, with what failed), their totals, the newest scan-log lines, and a timer
+that scans every ``interval`` seconds while the screen is open. Reading the database and
+scanning run in thread workers, so the terminal never waits on either; the figures come from
 ``hotelops.core.scan.runner``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
@@ -25,7 +27,17 @@ from hotelops.core.db import Database
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import OperatorCount, operator_counts
 from hotelops.core.models import ScanLogLine, ScanRun
-from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
+from hotelops.core.scan.runner import (
+    ScanReport,
+    ScanRequest,
+    is_source_row,
+    last_runs,
+    log_subject,
+    run_label,
+    run_scan,
+    scan_log,
+    source_problems,
+)
 
 LOG_LIMIT = 200
 #: How often the screen rereads the figures and the log, so that scans made elsewhere (``hotelops
@@ -52,6 +64,22 @@ def row_key(operator_code: str) -> str:
     return operator_code or UNMATCHED_KEY
 
 
+def run_key(run: ScanRun) -> str:
+    """The table's row key of a stored row: the operator's, or a failed source's label."""
+    return run.source if is_source_row(run) else row_key(run.operator_code)
+
+
+@dataclass
+class Figures:
+    """What the screen shows, read in one go."""
+
+    hotel_code: str
+    runs: list[ScanRun]
+    operators: list[OperatorCount]
+    lines: list[ScanLogLine]
+    problems: dict[str, str]  # failed source → what failed
+
+
 def _when(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -76,7 +104,7 @@ def log_text(line: ScanLogLine) -> Text:
     """One log line, coloured by its level."""
     text = Text(f"{_when(line.at)} ")
     text.append(f"{line.level:<7} ", style=LEVEL_STYLE.get(line.level, "dim"))
-    text.append(f"{line.operator_code or '-':<6} ", style="bold")
+    text.append(f"{log_subject(line):<6} ", style="bold")
     text.append(line.message, style=LEVEL_STYLE.get(line.level, ""))
     return text
 
@@ -144,7 +172,7 @@ class ScannerScreen(Screen[None]):
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _read(self) -> tuple[str, list[ScanRun], list[OperatorCount], list[ScanLogLine]]:
+    def _read(self) -> Figures:
         """The hotel code, each operator's last run, the hotel's operators, and the log lines
         not shown yet, oldest first."""
         with self.db.read() as session:
@@ -158,33 +186,34 @@ class ScannerScreen(Screen[None]):
                 if (line.id or 0) > self.last_log_id
             ]
             lines.reverse()
-            return hotel.code, runs, operators, lines
+            problems = source_problems(session, hotel_id, runs)
+            return Figures(hotel.code, runs, operators, lines, problems)
 
     @work(thread=True, exclusive=True, group="scanner-load")
     def load(self) -> None:
         """Read the figures and the log in a thread, then show them."""
         try:
-            code, runs, operators, lines = self._read()
+            figures = self._read()
         except Exception as exc:  # shown to the user; the screen stays usable
             self.app.call_from_thread(self._failed, f"cannot read the scan figures: {exc}")
             return
-        self.app.call_from_thread(self._show, code, runs, operators, lines)
+        self.app.call_from_thread(self._show, figures)
 
-    def _show(
-        self,
-        code: str,
-        runs: Sequence[ScanRun],
-        operators: Sequence[OperatorCount],
-        lines: Sequence[ScanLogLine],
-    ) -> None:
-        self.hotel_label = code
-        self.operator_total = len(operators)
-        self._fill_table(runs, operators)
-        self._append_log(lines)
+    def _show(self, figures: Figures) -> None:
+        self.hotel_label = figures.hotel_code
+        self.operator_total = len(figures.operators)
+        self._fill_table(figures.runs, figures.operators, figures.problems)
+        self._append_log(figures.lines)
         self._show_status()
 
-    def _fill_table(self, runs: Sequence[ScanRun], operators: Sequence[OperatorCount]) -> None:
-        """One row per scanned operator, then the hotel's operators never scanned, then TOTAL.
+    def _fill_table(
+        self,
+        runs: Sequence[ScanRun],
+        operators: Sequence[OperatorCount],
+        problems: dict[str, str],
+    ) -> None:
+        """One row per scanned operator (and per failed source, with what failed), then the
+        hotel's operators never scanned, then TOTAL.
 
         Unchanged figures leave the table alone (the cursor stays where the user put it).
         """
@@ -203,11 +232,17 @@ class ScannerScreen(Screen[None]):
             totals = [a + b for a, b in zip(totals, figures, strict=True)]
             first = run.started_at if first is None or run.started_at < first else first
             last = run.ended_at if last is None or run.ended_at > last else last
+            if is_source_row(run):
+                label = Text(run_label(run), style="bold red")
+                name: Text | str = Text(problems.get(run.source, "see the log"), style="red")
+            else:
+                label = Text(run_label(run), style="bold")
+                name = names.get(run.operator_code, "mail from an unknown sender")
             table.add_row(
-                Text(run.operator_code or "(unmatched)", style="bold"),
+                label,
                 *self._figures(*figures, when=when_range(run.started_at, run.ended_at)),
-                names.get(run.operator_code, "mail from an unknown sender"),
-                key=row_key(run.operator_code),
+                name,
+                key=run_key(run),
             )
         scanned = {run.operator_code for run in runs}
         for operator in operators:
@@ -334,11 +369,11 @@ class ScannerScreen(Screen[None]):
             self.app.call_from_thread(self._scan_done, None, f"scan failed: {exc}")
             return
         try:
-            code, runs, operators, lines = self._read()
+            figures = self._read()
         except Exception as exc:
             self.app.call_from_thread(self._scan_done, report, f"cannot read the figures: {exc}")
             return
-        self.app.call_from_thread(self._show, code, runs, operators, lines)
+        self.app.call_from_thread(self._show, figures)
         self.app.call_from_thread(self._scan_done, report, None)
 
     def _progress(self, source: str, handled: int) -> None:
@@ -362,6 +397,9 @@ class ScannerScreen(Screen[None]):
             summary += f", {report.skipped} already archived"
         if report.unmatched:
             summary += f", {report.unmatched} unmatched"
+        failed = report.failed_sources
+        if failed:
+            summary += f"; not read: {', '.join(row.failed_source for row in failed)}"
         style = "yellow" if report.has_problems else "bold"
         self.query_one(RichLog).write(Text(f"{_when(report.ended_at)} {summary}", style=style))
         self.notify(summary, severity="warning" if report.has_problems else "information")

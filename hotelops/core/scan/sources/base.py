@@ -40,9 +40,18 @@ class SourceLog:
 
 
 class Source(Protocol):
-    """A place messages come from."""
+    """A place messages come from.
+
+    ``name`` keys what the source remembers (IMAP: ``imap:<account>/<folder>``); ``label`` is
+    what the scanner table and the log call it (``folder:/srv/drop``, ``imap:<account>``,
+    ``http:<operator>``). ``own_operator`` is set on an operator's own channel (its API): a
+    failure to read it is that operator's error. A drop folder or a mailbox carries many
+    operators' messages: its failure is a row of its own, named by ``label``.
+    """
 
     name: str
+    label: str
+    own_operator: str
 
     def fetch(self) -> Iterator[RawItem]:
         """Every message not yet known to be read; may raise ``SourceError``."""
@@ -59,3 +68,23 @@ class Source(Protocol):
 
 class SourceError(Exception):
     """A source could not be read at all (server down, login refused); the scan goes on."""
+
+
+class UnreadableSource:
+    """A configured source that could not even be set up (a bad URL): reading it says why."""
+
+    def __init__(self, name: str, problem: str, *, own_operator: str = "") -> None:
+        self.name = self.label = name
+        self.own_operator = own_operator
+        self.problem = problem
+
+    def fetch(self) -> Iterator[RawItem]:
+        """Nothing: raises ``SourceError`` with the problem."""
+        raise SourceError(self.problem)
+
+    def acknowledge(self, ack_ids: list[str]) -> None:
+        """Nothing was read, so nothing is acknowledged."""
+
+    def logs(self) -> list[SourceLog]:
+        """No lines of its own."""
+        return []

@@ -37,26 +37,35 @@ class FolderSource:
         operator_code: str = "",
         recursive: bool = False,
         max_bytes: int = 50 * 1024 * 1024,
+        fix: str = "check scan.folder",
     ) -> None:
+        """``fix`` ends the error when a folder is missing: where the user names the folder."""
         self.paths = paths
         self.operator_code = operator_code
         self.recursive = recursive
         self.max_bytes = max_bytes
-        self.name = "folder:" + ",".join(str(p) for p in paths)
+        self.fix = fix
+        self.name = self.label = "folder:" + ",".join(str(p) for p in paths)
+        self.own_operator = ""  # a drop folder holds many operators' files
         self._logs: list[SourceLog] = []
 
     def files(self) -> list[Path]:
-        """The message files, sorted by path."""
+        """The message files, sorted by path; ``SourceError`` when a folder cannot be read."""
         found: list[Path] = []
         for root in self.paths:
+            if not root.exists():
+                raise SourceError(f"folder {root} does not exist ({self.fix})")
             if not root.is_dir():
-                raise SourceError(f"drop folder {root} does not exist (check scan.folder)")
+                raise SourceError(f"{root} is a file, not a folder ({self.fix})")
             candidates = root.rglob("*") if self.recursive else root.iterdir()
-            found.extend(
-                p
-                for p in candidates
-                if p.suffix.lower() in EXTENSIONS and p.is_file() and not p.name.startswith(".")
-            )
+            try:
+                found.extend(
+                    p
+                    for p in candidates
+                    if p.suffix.lower() in EXTENSIONS and p.is_file() and not p.name.startswith(".")
+                )
+            except OSError as exc:
+                raise SourceError(f"cannot read folder {root}: {exc.strerror}") from None
         return sorted(found)
 
     def fetch(self) -> Iterator[RawItem]:

@@ -76,8 +76,8 @@ class HttpOperatorSource:
         """``hotel_code`` is the hotel as the operator knows it; ``requestor_id`` (default: the
         endpoint user, else the hotel code) identifies us in an OTA_ReadRQ."""
         self.endpoint = endpoint
-        self.operator = endpoint.operator
-        self.name = f"http:{endpoint.operator}"
+        self.operator = self.own_operator = endpoint.operator
+        self.name = self.label = f"http:{endpoint.operator}"
         self.hotel_code = hotel_code
         self.hotel_name = hotel_name
         self.requestor_id = requestor_id or endpoint.user or hotel_code

@@ -20,6 +20,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from hotelops.core.config import ImapAccount, secret
+from hotelops.core.errors import ConfigError
 from hotelops.core.scan.sources.base import RawItem, SourceError, SourceLog
 
 #: Provider presets: host, port, SSL.
@@ -49,6 +50,8 @@ class ImapSource:
         self.ssl_context = ssl_context
         self.timeout = timeout
         self.name = f"imap:{account.name}/{account.folder}"
+        self.label = f"imap:{account.name}"
+        self.own_operator = ""  # a mailbox receives many operators' mail
         self.state: dict[str, str] = {}
         self._logs: list[SourceLog] = []
 
@@ -58,86 +61,113 @@ class ImapSource:
         port = self.account.port if self.account.host else port
         use_ssl = self.account.ssl if self.account.host else use_ssl
         if not host:
-            raise SourceError(f"{self.name}: no IMAP host (set host, or a provider preset)")
-        password = secret(
-            self.account.password_env, what=f"IMAP account {self.account.name}", env=self.env
-        )
+            raise SourceError("no IMAP host (set host, or a provider preset)")
+        try:
+            password = secret(
+                self.account.password_env,
+                what=f"password of {self.account.user}",
+                env=self.env,
+            )
+        except ConfigError as exc:
+            raise SourceError(str(exc)) from None
         try:
             client = IMAPClient(
                 host, port=port, ssl=use_ssl, ssl_context=self.ssl_context, timeout=self.timeout
             )
-        except (TimeoutError, OSError, IMAPClientError) as exc:
-            raise SourceError(f"{self.name}: cannot reach {host}:{port}: {exc}") from None
+        except (OSError, IMAPClientError) as exc:
+            hint = (
+                f" (is ssl = {str(use_ssl).lower()} right for port {port}?)"
+                if isinstance(exc, ssl.SSLError)
+                else ""
+            )
+            raise SourceError(
+                f"cannot connect to {host}:{port}: {_reason(exc, self.timeout)}{hint}"
+            ) from None
         try:
             client.login(self.account.user, password)
         except LoginError:
             client.shutdown()
             raise SourceError(
-                f"{self.name}: login refused for {self.account.user} "
+                f"login refused by {host}:{port} for {self.account.user} "
                 f"(check ${self.account.password_env})"
+            ) from None
+        except (OSError, IMAPClientError) as exc:
+            client.shutdown()
+            raise SourceError(
+                f"{host}:{port} failed during login: {_reason(exc, self.timeout)}"
             ) from None
         return client
 
     def fetch(self) -> Iterator[RawItem]:
-        """New messages since the last scan (or the last N days after a UIDVALIDITY change)."""
+        """New messages since the last scan (or the last N days after a UIDVALIDITY change).
+
+        ``SourceError`` when the mailbox cannot be read; what was yielded before stays read,
+        and the saved position moves only after a complete read.
+        """
         client = self._connect()
         try:
-            try:
-                info: dict[bytes, Any] = client.select_folder(
-                    self.account.folder, readonly=self.account.read_only
-                )
-            except IMAPClientError as exc:
-                raise SourceError(
-                    f"{self.name}: cannot open folder {self.account.folder}: {exc}"
-                ) from None
-            validity = str(info.get(b"UIDVALIDITY", ""))
-            last_uid = int(self.state.get("last_uid", "0") or 0)
-            if self.state.get("uidvalidity") and self.state["uidvalidity"] != validity:
-                self._logs.append(
-                    SourceLog(
-                        "warning",
-                        f"{self.name}: UIDVALIDITY changed ({self.state['uidvalidity']} "
-                        f"→ {validity}); searching {self.account.search_back_days} days again, "
-                        "known mail is skipped",
-                    )
-                )
-                last_uid = 0
-            if last_uid:
-                uids = [u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid]
-            else:
-                since = self.today() - timedelta(days=self.account.search_back_days)
-                uids = client.search(["SINCE", since])
-            uids = sorted(uids)
-            newest = last_uid
-            for start in range(0, len(uids), BATCH):
-                chunk = uids[start : start + BATCH]
-                fetched = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"])
-                for uid in chunk:
-                    data = fetched.get(uid, {})
-                    body = data.get(b"BODY[]")
-                    if not isinstance(body, bytes):
-                        continue
-                    when = data.get(b"INTERNALDATE")
-                    received = (
-                        when.astimezone(UTC)
-                        if isinstance(when, datetime) and when.tzinfo
-                        else datetime.now(UTC)
-                    )
-                    yield RawItem(
-                        data=body,
-                        source=self.name,
-                        source_ref=f"{validity}:{uid}",
-                        received_at=received,
-                        format="mail",
-                        message_id=_message_id(body),
-                    )
-                    newest = max(newest, uid)
-            self.state = {"uidvalidity": validity, "last_uid": str(newest)}
+            yield from self._read(client)
+        except (OSError, IMAPClientError) as exc:
+            raise SourceError(
+                f"the connection failed while reading {self.account.folder}: "
+                f"{_reason(exc, self.timeout)}"
+            ) from None
         finally:
             try:
                 client.logout()
             except (IMAPClientError, OSError):
                 client.shutdown()
+
+    def _read(self, client: IMAPClient) -> Iterator[RawItem]:
+        try:
+            info: dict[bytes, Any] = client.select_folder(
+                self.account.folder, readonly=self.account.read_only
+            )
+        except IMAPClientError as exc:
+            raise SourceError(f"cannot open folder {self.account.folder}: {exc}") from None
+        validity = str(info.get(b"UIDVALIDITY", ""))
+        last_uid = int(self.state.get("last_uid", "0") or 0)
+        if self.state.get("uidvalidity") and self.state["uidvalidity"] != validity:
+            self._logs.append(
+                SourceLog(
+                    "warning",
+                    f"{self.account.folder}: UIDVALIDITY changed ({self.state['uidvalidity']} "
+                    f"→ {validity}); searching {self.account.search_back_days} days again, "
+                    "known mail is skipped",
+                )
+            )
+            last_uid = 0
+        if last_uid:
+            uids = [u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid]
+        else:
+            since = self.today() - timedelta(days=self.account.search_back_days)
+            uids = client.search(["SINCE", since])
+        uids = sorted(uids)
+        newest = last_uid
+        for start in range(0, len(uids), BATCH):
+            chunk = uids[start : start + BATCH]
+            fetched = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"])
+            for uid in chunk:
+                data = fetched.get(uid, {})
+                body = data.get(b"BODY[]")
+                if not isinstance(body, bytes):
+                    continue
+                when = data.get(b"INTERNALDATE")
+                received = (
+                    when.astimezone(UTC)
+                    if isinstance(when, datetime) and when.tzinfo
+                    else datetime.now(UTC)
+                )
+                yield RawItem(
+                    data=body,
+                    source=self.name,
+                    source_ref=f"{validity}:{uid}",
+                    received_at=received,
+                    format="mail",
+                    message_id=_message_id(body),
+                )
+                newest = max(newest, uid)
+        self.state = {"uidvalidity": validity, "last_uid": str(newest)}
 
     def acknowledge(self, ack_ids: list[str]) -> None:
         """Mail is read-only: nothing is sent back here."""
@@ -152,3 +182,14 @@ def _message_id(body: bytes) -> str:
     head = body.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in body else body.split(b"\n\n", 1)[0]
     value = BytesHeaderParser().parsebytes(head + b"\n\n").get("Message-ID", "")
     return str(value).strip()[:300]
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    """Why a connection failed, in words: ``connection refused``, ``no answer within 30s``."""
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g}s"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason or exc})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
