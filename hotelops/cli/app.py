@@ -108,8 +108,10 @@ def main_callback(
     ctx.obj = AppState(config_path=config, db_override=db, json=json_out, verbose=verbose)
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    # httpx logs each URL at INFO; an API key in a query string must never reach a log.
+    # httpx logs each URL at INFO, and httpcore each answer's headers at DEBUG: an API key in a
+    # query string, or a credential an operator echoes back, must never reach a log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     state(ctx)
 
 

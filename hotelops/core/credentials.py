@@ -2,16 +2,21 @@
 
 Secrets come from the environment only (PITFALLS.md, "HTTP and secrets"). A credential can still
 sneak in: a password in a URL's user info (``postgresql://u:pw@host/db``), a query parameter
-named like a key (``?apikey=...``), a setting named like a secret. This module finds them
-(for the config check) and masks them (for ``config show`` and messages).
+named like a key (``?apikey=...``), a setting named like a secret, or an operator's API that
+quotes our ``Authorization`` header back in its answer. This module finds them (for the config
+check) and masks them (for ``config show``, messages and the raw archive).
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 #: What a masked credential is replaced with.
 MASK = "***"
@@ -51,6 +56,9 @@ _SECRET_SETTING_ENDINGS = (
 )
 #: What ``url_credentials`` says of user info in a URL.
 IN_USERINFO = ("a password (user:password@)", "a user name (user@)")
+#: A secret shorter than this is not searched for in answers: masking every "ab" would
+#: garble the archive, and such a secret protects nothing anyway.
+MIN_REDACTED_LENGTH = 4
 
 
 def _folded(name: str) -> str:
@@ -135,6 +143,38 @@ def mask_settings(node: Any) -> Any:
     if isinstance(node, str):
         return mask_url(node)
     return node
+
+
+def secret_forms(values: Iterable[str]) -> list[str]:
+    """Every form in which a sent credential may come back: as it is, in base64 (standard and
+    URL-safe, padded or not), percent-encoded, and escaped for JSON and XML. Longest first, so
+    that a header value is masked whole before the secret inside it."""
+    forms: set[str] = set()
+    for value in values:
+        if len(value) < MIN_REDACTED_LENGTH:
+            continue
+        raw = value.encode("utf-8")
+        for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            text = encoded.decode("ascii")
+            forms.update((text, text.rstrip("=")))
+        forms.update(
+            (value, quote(value, safe=""), json.dumps(value)[1:-1], html.escape(value, quote=True))
+        )
+    return sorted(forms, key=lambda form: (-len(form), form))
+
+
+def redact(data: bytes, forms: Iterable[str]) -> bytes:
+    """``data`` with every form (``secret_forms``) replaced by ``***``."""
+    for form in forms:
+        data = data.replace(form.encode("utf-8"), MASK.encode())
+    return data
+
+
+def redact_text(text: str, forms: Iterable[str]) -> str:
+    """``text`` with every form (``secret_forms``) replaced by ``***``."""
+    for form in forms:
+        text = text.replace(form, MASK)
+    return text
 
 
 _HTTP = ("http", "https")

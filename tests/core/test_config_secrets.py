@@ -17,7 +17,7 @@ from hotelops.core.config import (
     set_value,
     settings_view,
 )
-from hotelops.core.credentials import mask_url
+from hotelops.core.credentials import mask_url, secret_forms
 from hotelops.core.db import open_database
 from hotelops.core.errors import ConfigError, DatabaseUnavailable, InputError
 
@@ -165,6 +165,13 @@ def test_masking_a_url_never_shows_its_password() -> None:
         == "postgresql://u:***@db/kiv?api%5Fkey=***"
     )
     assert mask_url("/srv/hotelops/kiv.db") == "/srv/hotelops/kiv.db"
+
+
+def test_secret_forms_cover_base64_and_escapes() -> None:
+    forms = secret_forms(["Basic a2l2aW1hOnMzY3JldA==", "kivima:s3cret"])
+    assert "a2l2aW1hOnMzY3JldA==" in forms  # base64 of kivima:s3cret
+    assert "kivima%3As3cret" in forms
+    assert forms.index("Basic a2l2aW1hOnMzY3JldA==") < forms.index("kivima:s3cret")
 
 
 def test_a_database_error_never_shows_the_password() -> None:
