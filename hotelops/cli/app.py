@@ -29,6 +29,7 @@ from hotelops.cli import (
 from hotelops.cli import map as map_cmd
 from hotelops.cli.common import AppState, err, state
 from hotelops.cli.helpfmt import polish
+from hotelops.core.config import refuse_credentials_on_command_line
 from hotelops.core.errors import HotelopsError
 
 
@@ -102,11 +103,15 @@ def main_callback(
     ] = False,
 ) -> None:
     """Global options apply to every command."""
+    if db:
+        refuse_credentials_on_command_line(db, "--db")
     ctx.obj = AppState(config_path=config, db_override=db, json=json_out, verbose=verbose)
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    # httpx logs each URL at INFO; an API key in a query string must never reach a log.
+    # httpx logs each URL at INFO, and httpcore each answer's headers at DEBUG: an API key in a
+    # query string, or a credential an operator echoes back, must never reach a log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     state(ctx)
 
 

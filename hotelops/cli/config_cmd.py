@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from hotelops.cli.common import out, print_json, state, wants_json
-from hotelops.core.config import database_target, parse_value, set_value
-from hotelops.core.db import describe_url, normalize_url
+from hotelops.core.config import parse_value, set_value, settings_view
 from hotelops.core.errors import ConfigError
 
 app = typer.Typer(help="Settings: show them, or change one.", no_args_is_help=True)
@@ -19,14 +18,9 @@ def show(
     ctx: typer.Context,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The settings in force and the file they came from (secrets are never in it)."""
+    """The settings in force and the file they came from (anything credential-like masked)."""
     app_state = state(ctx)
-    config = app_state.config
-    data = {
-        "file": str(config.path) if config.path else None,
-        "database": describe_url(normalize_url(database_target(config, app_state.db_override))),
-        "settings": config.settings.model_dump(mode="json"),
-    }
+    data = settings_view(app_state.config, app_state.db_override)
     if wants_json(ctx, json_out):
         print_json(data)
         return

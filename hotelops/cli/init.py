@@ -9,7 +9,12 @@ import typer
 from rich.markup import escape
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
-from hotelops.core.config import database_target, find_config, load_config
+from hotelops.core.config import (
+    database_target,
+    find_config,
+    load_config,
+    refuse_credentials_on_command_line,
+)
 from hotelops.core.db import open_database, sqlite_path
 from hotelops.core.setup import write_initial_config
 
@@ -31,6 +36,8 @@ def init_command(
 ) -> None:
     """Create the config file (a commented example) and the database with all its tables."""
     app_state = state(ctx)
+    if database:
+        refuse_credentials_on_command_line(database, "--database")
     created = write_initial_config(path, database=database)
     config = load_config(path)
     target = database_target(config, app_state.db_override)

@@ -19,15 +19,24 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from hotelops.core.errors import ConfigError, Problem
+from hotelops.core.credentials import (
+    IN_USERINFO,
+    is_secret_setting,
+    mask_settings,
+    mask_url,
+    url_credentials,
+    without_credentials,
+)
+from hotelops.core.db import normalize_url
+from hotelops.core.errors import ConfigError, InputError, Problem
 from hotelops.core.validation import key_path, problems_from
 
 ENV_CONFIG = "HOTELOPS_CONFIG"
 ENV_DATABASE_URL = "HOTELOPS_DATABASE_URL"
 LOCAL_CONFIG = Path("config") / "hotelops.toml"
 
-#: Keys that would hold a secret; the file must name an environment variable instead.
-_SECRET_KEYS = {"password", "passwd", "secret", "api_key", "apikey", "token", "client_secret"}
+#: Where psycopg finds a PostgreSQL password without it being in a URL.
+PG_PASSWORD_FIX = "$PGPASSWORD or ~/.pgpass (psycopg reads both)"
 
 
 class _Section(BaseModel):
@@ -216,7 +225,9 @@ def validate(raw: dict[str, Any], source: str) -> Settings:
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(problems_from(exc, source, Settings))
+        # A secret's key is unknown to the schema too; it is reported once, as a secret.
+        secrets = {problem.field for problem in problems}
+        problems.extend(p for p in problems_from(exc, source, Settings) if p.field not in secrets)
     else:
         if not problems:
             return settings
@@ -225,19 +236,18 @@ def validate(raw: dict[str, Any], source: str) -> Settings:
 
 
 def _secret_problems(node: Any, source: str, loc: tuple[Any, ...]) -> list[Problem]:
+    """Secrets in the file: a key named like one, or a credential inside a URL."""
     problems: list[Problem] = []
     if isinstance(node, dict):
         for key, value in node.items():
             here = (*loc, key)
-            if str(key).lower() in _SECRET_KEYS:
+            if is_secret_setting(str(key)):
                 problems.append(
                     Problem(
                         source,
                         key_path(here),
                         "secrets do not belong in the config file",
-                        f"put it in an environment variable and name that variable in {key}_env"
-                        if not str(key).endswith("_env")
-                        else "",
+                        f"put it in an environment variable and name that variable in {key}_env",
                     )
                 )
             else:
@@ -245,7 +255,37 @@ def _secret_problems(node: Any, source: str, loc: tuple[Any, ...]) -> list[Probl
     elif isinstance(node, list):
         for index, value in enumerate(node):
             problems.extend(_secret_problems(value, source, (*loc, index)))
+    elif isinstance(node, str):
+        found = url_credentials(node)
+        if found:
+            problems.append(
+                Problem(
+                    source,
+                    key_path(loc),
+                    f"credentials do not belong in a URL: found {' and '.join(found)}",
+                    _url_fix(loc, node, found),
+                )
+            )
     return problems
+
+
+def _url_fix(loc: tuple[Any, ...], url: str, found: list[str]) -> str:
+    """How to give the credential of a URL setting instead (the URL shown without it)."""
+    clean = without_credentials(url)
+    write = f'write "{clean}" and ' if clean else ""
+    if loc[:1] == ("database",):
+        return f"{write}give the password in {PG_PASSWORD_FIX}"
+    if loc[:2] == ("scan", "api"):
+        if found[0] in IN_USERINFO:
+            return (
+                f'{write}set auth = "basic", user, and secret_env = the environment variable '
+                "that holds the password"
+            )
+        return (
+            f'{write}send the key in a header: auth = "api_key" (the header named by '
+            'api_key_header) or "bearer", and secret_env = the environment variable that holds it'
+        )
+    return f"{write}name the environment variable that holds the password in password_env"
 
 
 def secret(env_name: str, *, what: str, env: dict[str, str] | None = None) -> str:
@@ -271,6 +311,33 @@ def database_target(
     if config.settings.database.url:
         return config.settings.database.url
     return str(config.resolve(config.settings.database.path))
+
+
+def refuse_credentials_on_command_line(target: str, option: str) -> None:
+    """A database URL typed on the command line must carry no password: other users see it in
+    ``ps`` and it stays in the shell history. ``$HOTELOPS_DATABASE_URL`` may carry one."""
+    found = url_credentials(target)
+    if not found:
+        return
+    clean = without_credentials(target)
+    instead = f'{option} "{clean}"' if clean else "the URL without it"
+    raise InputError(
+        f"{option}: no credentials on the command line, where other users see them in `ps` "
+        f"and the shell history keeps them (found {' and '.join(found)}): give {instead} and "
+        f"the password in {PG_PASSWORD_FIX}, or the whole URL in ${ENV_DATABASE_URL}"
+    )
+
+
+def settings_view(
+    config: LoadedConfig, override: str | None = None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What ``config show`` prints: the file, the database in force and the settings, with
+    anything credential-like masked (a URL from ``$HOTELOPS_DATABASE_URL`` may hold one)."""
+    return {
+        "file": str(config.path) if config.path else None,
+        "database": mask_url(normalize_url(database_target(config, override, env))),
+        "settings": mask_settings(config.settings.model_dump(mode="json")),
+    }
 
 
 def parse_value(text: str) -> Any:

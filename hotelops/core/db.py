@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlmodel import Session, SQLModel, create_engine, text
 
+from hotelops.core.credentials import MASK, mask_url
 from hotelops.core.errors import DatabaseUnavailable, InputError, NoDatabase
 
 #: Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE).
@@ -49,9 +50,10 @@ def normalize_url(target: str) -> str:
 
 
 def describe_url(url: str | URL) -> str:
-    """The URL without its password, for messages and logs."""
-    parsed = make_url(url) if isinstance(url, str) else url
-    return parsed.render_as_string(hide_password=True)
+    """The URL without its password (nor a ``?password=`` or the like), for messages and logs."""
+    if isinstance(url, str):
+        return mask_url(url)
+    return mask_url(url.render_as_string(hide_password=True))
 
 
 @dataclass
@@ -188,9 +190,10 @@ def parse_url(target: str) -> URL:
     """The SQLAlchemy URL of a database URL or SQLite path; refused naming the form to use."""
     try:
         return make_url(normalize_url(target))
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
+        # A bad port is a ValueError; neither message quotes the URL, which may hold a password.
         raise InputError(
-            f"database URL {target!r} is not valid: {exc} "
+            f"database URL {mask_url(target)!r} is not valid: {exc} "
             "(use a file path or postgresql+psycopg://user@host:5432/dbname)"
         ) from None
 
@@ -281,6 +284,8 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, echo: bool, create: bool) -> 
 
 def _unavailable(url: URL, exc: Exception) -> DatabaseUnavailable:
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    if url.password:
+        reason = [line.replace(str(url.password), MASK) for line in reason]
     first = reason[0] if reason else type(exc).__name__
     if url.get_backend_name() == "postgresql":
         where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"

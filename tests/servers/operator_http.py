@@ -13,7 +13,9 @@ It speaks the three protocols ``HttpOperatorSource`` uses, each under its own pa
   ``{"ack": [...]}`` it receives.
 
 Every request is recorded (method, path, query, headers, body, form fields), every
-acknowledgement too. Credentials are checked (basic, bearer or API key; 401 when wrong), and the
+acknowledgement too. A queued answer that holds ``REQUEST_HEADERS`` gets the request's headers
+written in its place (``authorization: Basic ...; x-api-key: ...``), as an API that echoes its
+requests back does. Credentials are checked (basic, bearer or API key; 401 when wrong), and the
 server can be told to fail the next requests with 503, to answer 429 with ``Retry-After``, or to
 hang past the client's timeout.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import threading
 from collections import deque
@@ -56,6 +59,8 @@ NOTIF_REPORT_SUCCESS = (
     b'<OTA_NotifReportRS xmlns="http://www.opentravel.org/OTA/2003/05" Version="7.000">'
     b"<Success/></OTA_NotifReportRS>\n"
 )
+#: Placeholder in a queued answer for the headers of the request it answers.
+REQUEST_HEADERS = b"@@REQUEST_HEADERS@@"
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
@@ -263,7 +268,8 @@ class _Handler(BaseHTTPRequestHandler):
         if route == ("POST", "/alpinebits"):
             return self._alpinebits(request)
         if route == ("GET", "/json"):
-            return self._answer(200, server._next_response("json"), "application/json")
+            body = _echo(server._next_response("json"), request, "json")
+            return self._answer(200, body, "application/json")
         if route == ("POST", "/json/ack"):
             return self._json_ack(request)
         return self._answer(404, b"no such path", "text/plain")
@@ -272,7 +278,8 @@ class _Handler(BaseHTTPRequestHandler):
         root = _xml(request.body)
         name = etree.QName(root).localname if root is not None else ""
         if name == "OTA_ReadRQ":
-            return self._answer(200, self.operator_server._next_response("ota"), "text/xml")
+            body = _echo(self.operator_server._next_response("ota"), request, "ota")
+            return self._answer(200, body, "text/xml")
         if name == "OTA_NotifReportRQ" and root is not None:
             self.operator_server._record_ack("ota", _unique_ids(root))
             return self._answer(200, NOTIF_REPORT_SUCCESS, "text/xml")
@@ -288,7 +295,8 @@ class _Handler(BaseHTTPRequestHandler):
         action = request.fields.get("action", "")
         root = _xml(request.fields.get("request", "").encode())
         if action == "OTA_Read:GuestRequests" and root is not None:
-            return self._answer(200, self.operator_server._next_response("alpinebits"), "text/xml")
+            body = _echo(self.operator_server._next_response("alpinebits"), request, "alpinebits")
+            return self._answer(200, body, "text/xml")
         if action == "OTA_NotifReport:GuestRequests" and root is not None:
             self.operator_server._record_ack("alpinebits", _unique_ids(root))
             return self._answer(200, NOTIF_REPORT_SUCCESS, "text/xml")
@@ -319,6 +327,15 @@ class _Handler(BaseHTTPRequestHandler):
         # The client gave up waiting, which is the point of hanging.
         with contextlib.suppress(OSError):
             self._answer(status, body, content_type)
+
+
+def _echo(body: bytes, request: RecordedRequest, protocol: str) -> bytes:
+    """``body`` with ``REQUEST_HEADERS`` replaced by the request's headers, escaped for it."""
+    if REQUEST_HEADERS not in body:
+        return body
+    text = "; ".join(f"{name}: {value}" for name, value in request.headers.items())
+    escaped = json.dumps(text)[1:-1] if protocol == "json" else html.escape(text)
+    return body.replace(REQUEST_HEADERS, escaped.encode())
 
 
 def _form_fields(content_type: str, body: bytes) -> dict[str, str]:

@@ -7,6 +7,9 @@ calls ``acknowledge`` with the ack ids, and the operator stops sending those res
 
 Credentials come from the environment variable named by ``secret_env`` and travel in headers only
 (never in the URL, where httpx and proxies would log them); log lines and errors never carry them.
+An operator that echoes the request back must not get them into the raw archive either: every
+answer is stripped of the credentials sent (the header value, the secret, and their base64,
+percent-encoded and escaped forms) before anything reads it.
 Retries: 5xx answers, timeouts and connection errors are retried ``endpoint.retries`` times with
 exponential backoff (0.5 s, 1 s, 2 s ...); a 429 waits for ``Retry-After`` (capped at 60 s). Every
 call retried here is safe to repeat: a pull is a read, and acknowledging twice changes nothing.
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from hotelops.core.config import ApiEndpoint, secret
+from hotelops.core.credentials import redact, redact_text, secret_forms, url_credentials
 from hotelops.core.errors import ConfigError
 from hotelops.core.scan.formats import alpinebits, ota
 from hotelops.core.scan.formats.xmlsafe import parse_xml
@@ -88,6 +92,9 @@ class HttpOperatorSource:
         self._now = now
         self._logs: list[SourceLog] = []
         self._secret: str | None = None
+        #: Every form of the credentials sent, to strip from answers (``secret_forms``).
+        self._sent_forms: list[str] = []
+        self._echo_logged = False
         self._url = self._checked_url(endpoint.base_url)
         self._owns_client = client is None
         if client is None:
@@ -213,7 +220,9 @@ class HttpOperatorSource:
         """The parsed answer, or None if it is not XML; ``SourceError`` for an error answer."""
         problem = alpinebits.protocol_error(data)
         if problem:
-            raise SourceError(f"{self.operator}: the operator refused the {what}: {problem}")
+            raise SourceError(
+                f"{self.operator}: the operator refused the {what}: {self._scrub(problem)}"
+            )
         try:
             root = parse_xml(data)
         except ParseError:
@@ -253,9 +262,10 @@ class HttpOperatorSource:
             raise SourceError(f"{self.operator}: base_url is not a valid URL") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise SourceError(f"{self.operator}: base_url must be an http(s) URL")
-        if url.userinfo:
+        if url.userinfo or url_credentials(base_url):
             raise SourceError(
-                f"{self.operator}: base_url must not hold credentials; set user and secret_env"
+                f"{self.operator}: base_url must not hold credentials; set auth, user and "
+                "secret_env"
             )
         return url
 
@@ -275,11 +285,17 @@ class HttpOperatorSource:
             except ConfigError as exc:
                 raise SourceError(f"{self.operator}: {exc}") from None
         if auth == "basic":
-            pair = f"{self.endpoint.user}:{self._secret}".encode()
-            return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
-        if auth == "bearer":
-            return {"Authorization": f"Bearer {self._secret}"}
-        return {self.endpoint.api_key_header: self._secret}
+            pair = f"{self.endpoint.user}:{self._secret}"
+            headers = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode("ascii")}
+        elif auth == "bearer":
+            headers = {"Authorization": f"Bearer {self._secret}"}
+        else:
+            headers = {self.endpoint.api_key_header: self._secret}
+        if not self._sent_forms:
+            # The header value, the secret, and for Basic the user:secret pair its base64 is of.
+            sent = [*headers.values(), self._secret, f"{self.endpoint.user}:{self._secret}"]
+            self._sent_forms = secret_forms(sent)
+        return headers
 
     def _request(
         self,
@@ -353,12 +369,26 @@ class HttpOperatorSource:
                         f"{MAX_BODY_BYTES // (1024 * 1024)} MB; refused"
                     )
                 chunks.append(chunk)
+        content = b"".join(chunks)
+        received = answer.headers.multi_items()
+        if self._sent_forms:
+            clean = redact(content, self._sent_forms)
+            clean_headers = [(name, redact_text(v, self._sent_forms)) for name, v in received]
+            if clean != content or clean_headers != received:
+                self._echoed_credentials()
+            content, received = clean, clean_headers
         return httpx.Response(
-            answer.status_code,
-            headers=answer.headers,
-            content=b"".join(chunks),
-            request=answer.request,
+            answer.status_code, headers=received, content=content, request=answer.request
         )
+
+    def _echoed_credentials(self) -> None:
+        if not self._echo_logged:
+            self._echo_logged = True
+            self._log(
+                "warning",
+                f"{self.operator}: the answer quoted our credentials back; they were removed "
+                "before it was archived (ask the operator to stop echoing request headers)",
+            )
 
     def _backoff(self, attempt: int) -> float:
         return float(BACKOFF_START * (2**attempt))
@@ -391,10 +421,8 @@ class HttpOperatorSource:
         return self._scrub(text) or "(empty answer)"
 
     def _scrub(self, text: str) -> str:
-        """Never echo the secret, even if a server quotes it back."""
-        if self._secret:
-            text = text.replace(self._secret, "***")
-        return text
+        """Never echo the credentials, even if a server quotes them back."""
+        return redact_text(text, self._sent_forms)
 
     def _digest(self, data: bytes) -> str:
         return "sha256:" + hashlib.sha256(data).hexdigest()[:32]
