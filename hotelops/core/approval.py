@@ -7,8 +7,12 @@ reservation for one voucher can never appear silently.
 
 Concurrency: a decision is taken only if nothing changed since the user looked: the inbox row's
 ``version`` (operator versions) and ``decision_seq`` (decisions) must be what the user saw. The
-check is a conditional UPDATE, the first statement of the write transaction, so of two processes
-deciding at once exactly one succeeds and the other is told the reservation changed.
+check is a conditional UPDATE at the start of the write transaction, so of two processes
+deciding the same reservation at once exactly one succeeds and the other is told it changed.
+Two processes deciding *different* reservations may compete for the last room, or be the same
+booking twice: the guards that read other reservations (``booking_guards``) run again inside
+the write transaction, after the hotel's booking lock (``db.hold_lock``), so the second to save
+sees the first one's booking and is refused with the guard's message.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlmodel import Session, col, or_, select
 
 from hotelops.core import auditlog
 from hotelops.core.config import LoadedConfig
-from hotelops.core.db import Database
+from hotelops.core.db import BOOKINGS_LOCK, Database, hold_lock
 from hotelops.core.errors import HotelopsError, InputError, NotFound
 from hotelops.core.mapping import Resolved
 from hotelops.core.models import (
@@ -337,8 +341,6 @@ def check(
     ``context`` is a price context loaded once on this same session for many checks (a bulk
     preview); without it one is loaded for this call.
     """
-    from hotelops.core.internal_approval import is_blocking, status
-
     overrides = overrides or Overrides()
     row = _row(session, hotel, inbox_id)
     assert hotel.id is not None and row.id is not None
@@ -374,6 +376,36 @@ def check(
             )
         elif price.status == "differs":
             result.warnings.append(price.reason)
+    booking_guards(session, hotel, row, resolved, action, overrides, into=result)
+    return result
+
+
+def booking_guards(
+    session: Session,
+    hotel: Hotel,
+    row: InboxReservation,
+    resolved: Resolved,
+    action: str,
+    overrides: Overrides,
+    *,
+    into: Check | None = None,
+) -> Check:
+    """The guards whose answer depends on what others write: stop sale, availability,
+    possible duplicates, internal approval.
+
+    ``check`` runs them for the preview; ``decide`` runs them again on its write session, after
+    taking the hotel's booking lock, so that a reservation saved meanwhile by another process
+    counts (two processes saving at once cannot both take the last room). A cancellation takes
+    no room and passes. The answers are added to ``into`` (else to a new ``Check``).
+    """
+    from hotelops.core.internal_approval import is_blocking, status
+
+    assert hotel.id is not None and row.id is not None
+    result = into if into is not None else Check(row.id, action, resolved=resolved)
+    if action == REJECT or row.content == Content.CANCELLATION:
+        return result
+    needs_books = action == SAVE
+    linked = linked_reservation(session, row.id)
     if resolved.room_type:
         closed = stop_sales(session, hotel.id, resolved, row.check_in, row.check_out)
         if closed and not overrides.ignore_stop_sale:
@@ -511,12 +543,17 @@ def decide(
             _still_as_seen(_row(session, hotel, inbox_id), seen)
         raise Refused(f"#{inbox_id} {row.voucher}: " + "; ".join(guards.problems), [])
     with db.write() as session:
+        # One decision at a time per hotel, so the guards below see every booking saved before.
+        hold_lock(session, BOOKINGS_LOCK, hotel.id or 0)
         _claim(session, inbox_id, seen, new_status=InboxStatus.APPROVED if confirm else None)
         row = _row(session, hotel, inbox_id)
+        assert guards.resolved is not None
+        again = booking_guards(session, hotel, row, guards.resolved, action, overrides)
+        if not again.ok:  # written by another since the first pass; this rolls back
+            raise Refused(f"#{inbox_id} {row.voucher}: " + "; ".join(again.problems), [])
+        warnings = guards.warnings + [w for w in again.warnings if w not in guards.warnings]
         label = "confirm+save" if confirm and save else action
-        outcome = Outcome(
-            inbox_id, row.voucher, label, str(row.status), warnings=list(guards.warnings)
-        )
+        outcome = Outcome(inbox_id, row.voucher, label, str(row.status), warnings=warnings)
         if save:
             _save(session, hotel, row, guards, overrides, user, outcome)
         decision = InboxDecision(

@@ -33,6 +33,9 @@ from hotelops.core.errors import DatabaseUnavailable, InputError, NoDatabase
 #: Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE).
 _WRITE_OPTION = "hotelops_write"
 DEFAULT_BUSY_TIMEOUT_MS = 15_000
+#: ``hold_lock`` namespace for saving to a hotel's books (the key is the hotel id). The value
+#: only has to differ from the advisory locks other programs take on the same server.
+BOOKINGS_LOCK = 0x686F_0001
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -133,6 +136,25 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def hold_lock(session: Session, namespace: int, key: int) -> None:
+    """Hold the lock ``(namespace, key)`` until the write transaction of ``session`` ends.
+
+    Two write transactions that take the same lock run one after the other, so what the first
+    wrote is there for the second to read. On PostgreSQL it is a transaction-scoped advisory
+    lock (``pg_advisory_xact_lock``): it waits for the holder's commit or rollback and is
+    released with the transaction, and the statements after it (READ COMMITTED) see what the
+    holder committed. On SQLite there is nothing to take: a ``Database.write()`` transaction
+    began with ``BEGIN IMMEDIATE`` and holds the database's only write lock already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(CAST(:namespace AS integer), CAST(:key AS integer))"
+            ),
+            {"namespace": namespace, "key": key},
+        )
 
 
 #: How a user makes a database, for the message when there is none.
