@@ -28,7 +28,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlmodel import Session, SQLModel, create_engine, text
 
 from hotelops.core.credentials import MASK, mask_url
-from hotelops.core.errors import DatabaseUnavailable, InputError, NoDatabase
+from hotelops.core.errors import DatabaseUnavailable, InputError, LockBusy, NoDatabase
 
 #: Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE).
 _WRITE_OPTION = "hotelops_write"
@@ -82,8 +82,16 @@ class Database:
         Keep it short: on SQLite it holds the database's single write lock from its first line.
         """
         bind = self.engine.execution_options(**{_WRITE_OPTION: True})
-        with Session(bind, expire_on_commit=False) as session, session.begin():
-            yield session
+        try:
+            with Session(bind, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if _lock_timed_out(exc):
+                raise LockBusy(
+                    "another process holds the database's write lock and did not let go in "
+                    "time (database.busy_timeout_ms); nothing was written: try again"
+                ) from exc
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -186,7 +194,14 @@ def open_database(
         engine = _sqlite_engine(url, busy_timeout_ms, echo, create)
     elif backend == "postgresql":
         engine = create_engine(
-            url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            # A lock another session holds is waited for as long as SQLite's busy timeout.
+            connect_args={
+                "connect_timeout": 5,
+                "options": f"-c lock_timeout={int(busy_timeout_ms)}",
+            },
         )
     else:
         raise InputError(
@@ -302,6 +317,14 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, echo: bool, create: bool) -> 
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _lock_timed_out(exc: OperationalError) -> bool:
+    """SQLite's busy timeout ran out, or PostgreSQL's lock_timeout (SQLSTATE 55P03)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
+    return "database is locked" in str(orig)
 
 
 def _unavailable(url: URL, exc: Exception) -> DatabaseUnavailable:
