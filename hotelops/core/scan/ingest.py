@@ -9,7 +9,11 @@ Per batch of messages, in one short write transaction:
    modification, or a cancellation when the operator says so); one whose content is the same is
    a resend and creates nothing;
 3. a change to an approved or rejected reservation sends it back to pending;
-4. attachments are stored as documents under their content hash (the sender's file name is
+4. a row already held is updated only if it is still as the scan read it (its ``version`` and
+   ``decision_seq``): a decision or another scan that landed in between makes the scan read the
+   row again and decide on what is there now, so a modification arriving during a decision
+   always ends pending at the new version, the decision kept in the history;
+5. attachments are stored as documents under their content hash (the sender's file name is
    kept as data only, so it can never choose a path).
 
 Parsing happens before the transaction, so the CPU work never holds SQLite's write lock.
@@ -30,9 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, tuple_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from hotelops.core.db import Database
+from hotelops.core.errors import HotelopsError
 from hotelops.core.models import (
     Content,
     Hotel,
@@ -99,6 +105,16 @@ _COLUMN = {
 _ROW_FIELDS = (*(f for f in COMPARED if f not in ("content", "guests")), "operator_status")
 
 
+#: How often a scan reads an inbox row again that changed between its read and its write. The
+#: row is locked when read again, so on PostgreSQL the second try holds; on SQLite the scan's
+#: write transaction holds the database's lock from its read on, so the first one does.
+WRITE_ATTEMPTS = 5
+
+
+class ScanConflict(HotelopsError):
+    """An inbox row kept changing while a scan tried to store a new version of it."""
+
+
 @dataclass
 class StoredReservation:
     """What became of one parsed reservation."""
@@ -128,7 +144,7 @@ class IngestOutcome:
 class _Pending:
     """A reservation decided in memory, written when the batch flushes."""
 
-    row: Any  # an InboxReservation already stored, or a _NewRow
+    row: _Row
     parsed: ParsedReservation
     snapshot: dict[str, Any]
     version_no: int
@@ -234,7 +250,7 @@ class Ingestor:
     # -- the transaction -------------------------------------------------------------------
     # The hot path writes with Core executemany (INSERT ... RETURNING for ids): building one
     # SQLModel object per row costs more than the database does. Existing rows that change are
-    # few and go through the ORM.
+    # few; each is one conditional UPDATE (compare and set).
 
     def _store(
         self, session: Session, work: list[tuple[IngestOutcome, ParsedMessage | None, str]]
@@ -322,17 +338,13 @@ class Ingestor:
         self._write(session, pendings)
 
     def _write(self, session: Session, pendings: list[_Pending]) -> None:
-        """New rows by Core (ids returned), changed ones by the ORM, then their children."""
+        """New rows inserted (ids returned), changed ones compared and set, then their children."""
         # A reservation new in this batch and changed again later in it is one row.
-        unique_new = list(
-            {id(p.row): p.row for p in pendings if isinstance(p.row, _NewRow)}.values()
-        )
+        unique_new = list({id(p.row): p.row for p in pendings if p.row.read is None}.values())
         ids = _insert_returning_ids(session, INBOX_TABLE, [r.values() for r in unique_new])
         for row, new_id in zip(unique_new, ids, strict=True):
             row.id = new_id
-        for row in {id(p.row): p.row for p in pendings if not isinstance(p.row, _NewRow)}.values():
-            session.add(row)
-        session.flush()
+        pendings = self._update_held(session, pendings)
         versions: list[dict[str, Any]] = []
         guests: dict[int, list[dict[str, Any]]] = {}
         replaced: set[int] = set()
@@ -356,7 +368,7 @@ class Ingestor:
                 }
             )
             if pending.guests_changed:
-                if not isinstance(row, _NewRow):
+                if row.read is not None:
                     replaced.add(row.id)
                 # Only the latest guest list counts when a row changed twice in one batch.
                 guests[row.id] = self._guest_rows(row.id, pending.parsed)
@@ -378,6 +390,59 @@ class Ingestor:
                     update(INBOX_TABLE).where(INBOX_TABLE.c.id == row.id).values(row.values())
                 )
         session.flush()
+
+    def _update_held(self, session: Session, pendings: list[_Pending]) -> list[_Pending]:
+        """Write every changed row the inbox already held, if it is still as read.
+
+        A row that changed since (a decision, another scan) is read again, locked, and its
+        reservations of this batch are decided again on what is there now: an approval that
+        landed in between is then the status the new version sends back to pending. Returns
+        the pendings to write versions for (a reservation may have become a resend).
+        """
+        held: dict[int, list[_Pending]] = {}
+        kept: list[_Pending] = []
+        for pending in pendings:
+            if pending.row.read is None:
+                kept.append(pending)
+            else:
+                assert pending.row.id is not None
+                held.setdefault(pending.row.id, []).append(pending)
+        for row_id, group in held.items():
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                if not group or _compare_and_set(session, group[0].row):
+                    break
+                if attempt == WRITE_ATTEMPTS:
+                    raise ScanConflict(
+                        f"inbox #{row_id} ({group[0].result.voucher}) kept changing while the "
+                        f"scan stored its new version ({attempt} tries): scan again"
+                    )
+                group = self._decide_again(session, row_id, group)
+            kept.extend(group)
+        return kept
+
+    def _decide_again(self, session: Session, row_id: int, group: list[_Pending]) -> list[_Pending]:
+        """A held row's reservations of this batch, decided again on the row as it is now."""
+        fresh = self._read_rows(session, INBOX_TABLE.c.id == row_id, lock=True)
+        if not fresh:
+            raise ScanConflict(
+                f"inbox #{row_id} ({group[0].result.voucher}) was removed while the scan stored "
+                "its new version: scan again"
+            )
+        row = fresh[0]
+        latest = self._latest_versions(session, [row])
+        again: list[_Pending] = []
+        for pending in group:
+            redone = self._decide(row, latest, pending.parsed, pending.raw, row.operator_id)
+            result = pending.result
+            if redone is None:
+                # Someone stored the same content meanwhile: now a resend.
+                result.outcome, result.diff = "unchanged", {}
+                continue
+            result.outcome, result.diff = redone.result.outcome, redone.result.diff
+            redone.result, redone.outcome = result, pending.outcome
+            latest[id(row)] = redone.snapshot
+            again.append(redone)
+        return again
 
     def _guest_rows(self, inbox_id: int, parsed: ParsedReservation) -> list[dict[str, Any]]:
         return [
@@ -401,26 +466,31 @@ class Ingestor:
 
     def _existing(
         self, session: Session, stored: list[tuple[IngestOutcome, ParsedMessage, _Raw]]
-    ) -> dict[tuple[int, str, str], Any]:
+    ) -> dict[tuple[int, str, str], _Row]:
         keys = {
             (self.operator_ids[p.operator_code], r.voucher)
             for _, p, _ in stored
             for r in p.reservations
             if r.voucher
         }
-        found: dict[tuple[int, str, str], Any] = {}
+        found: dict[tuple[int, str, str], _Row] = {}
         key_list = sorted(keys)
+        table = INBOX_TABLE.c
         for start in range(0, len(key_list), 500):
             chunk = key_list[start : start + 500]
-            query = select(InboxReservation).where(
-                InboxReservation.hotel_id == self.hotel_id,
-                tuple_(col(InboxReservation.operator_id), col(InboxReservation.voucher)).in_(chunk),
-            )
-            for row in session.exec(query):
+            where = tuple_(table.operator_id, table.voucher).in_(chunk)
+            for row in self._read_rows(session, where):
                 found[(row.operator_id, row.voucher, row.operator_res_id)] = row
         return found
 
-    def _latest_versions(self, session: Session, rows: Iterable[Any]) -> dict[int, dict[str, Any]]:
+    def _read_rows(self, session: Session, where: Any, *, lock: bool = False) -> list[_Row]:
+        """Inbox rows of the hotel as they are now, each remembering what was read."""
+        query = core_select(INBOX_TABLE).where(INBOX_TABLE.c.hotel_id == self.hotel_id, where)
+        if lock:
+            query = query.with_for_update()
+        return [_Row.held(dict(row._mapping)) for row in session.execute(query)]
+
+    def _latest_versions(self, session: Session, rows: Iterable[_Row]) -> dict[int, dict[str, Any]]:
         listed = list(rows)
         pairs = [(row.id, row.version) for row in listed if row.id is not None]
         latest: dict[int, dict[str, Any]] = {}
@@ -438,7 +508,7 @@ class Ingestor:
 
     def _decide(
         self,
-        row: Any,
+        row: _Row | None,
         latest: dict[int, dict[str, Any]],
         reservation: ParsedReservation,
         raw: _Raw,
@@ -451,7 +521,7 @@ class Ingestor:
         if row is None:
             content = reservation.content or Content.NEW
             snapshot = snapshot_of(reservation, content)
-            row = _NewRow.create(
+            row = _Row.create(
                 hotel_id=self.hotel_id,
                 operator_id=operator_id,
                 voucher=reservation.voucher,
@@ -603,17 +673,37 @@ class _Raw:
     id: int | None = None
 
 
-class _NewRow:
-    """An inbox reservation not in the database yet: plain attributes, written by Core."""
+class _Row:
+    """An inbox reservation as plain attributes, written by Core.
+
+    ``read`` is the row as read from the database (None for one not stored yet): what the
+    conditional update compares against, and what it leaves out when unchanged.
+    """
 
     id: int | None
+    operator_id: int
+    voucher: str
+    operator_res_id: str
+    status: str
     version: int
+    received_at: datetime
+    sender: str
+    updated_at: datetime
+    read: dict[str, Any] | None
 
     @classmethod
-    def create(cls, **values: Any) -> _NewRow:
+    def create(cls, **values: Any) -> _Row:
         row = cls()
         row.__dict__.update(_new_defaults())
         row.__dict__.update(values)
+        row.read = None
+        return row
+
+    @classmethod
+    def held(cls, values: dict[str, Any]) -> _Row:
+        row = cls()
+        row.__dict__.update(values)
+        row.read = dict(values)
         return row
 
     def values(self) -> dict[str, Any]:
@@ -621,6 +711,27 @@ class _NewRow:
         data["content"] = str(data["content"])
         data["status"] = str(data["status"])
         return data
+
+
+def _compare_and_set(session: Session, row: _Row) -> bool:
+    """Update a held row if its version and decision count are still the ones read.
+
+    Only the columns the scan changed are written, so the office's own fields are never
+    overwritten with what was read. False when the row changed since (nothing written).
+    """
+    assert row.read is not None
+    changed = {name: value for name, value in row.values().items() if value != row.read[name]}
+    table = INBOX_TABLE.c
+    result = session.execute(
+        update(INBOX_TABLE)
+        .where(
+            table.id == row.id,
+            table.version == row.read["version"],
+            table.decision_seq == row.read["decision_seq"],
+        )
+        .values(changed)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _new_defaults() -> dict[str, Any]:
