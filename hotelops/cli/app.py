@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import click
 import typer
+from rich.text import Text
 from typer.core import TyperGroup
 
 import hotelops
@@ -38,7 +39,8 @@ class HotelopsGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except HotelopsError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            # The message quotes files, codes and names as written: never read it as markup.
+            err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
             ctx.exit(exc.exit_code)
         finally:
             if isinstance(ctx.obj, AppState):

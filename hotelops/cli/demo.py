@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.cli.render import hotel_card, summary_json
@@ -46,7 +47,7 @@ def demo_command(
     printed.
     """
     if state(ctx).verbose or not wants_json(ctx, json_out):
-        err.print(f"building the demo hotel in [bold]{path}[/] ...")
+        err.print(f"building the demo hotel in [bold]{escape(str(path))}[/] ...")
     result = build_demo(path)
     totals = result.scan.totals()
     scanned = {
@@ -72,15 +73,15 @@ def demo_command(
         f"{totals.total} reservations read, [green]{totals.new} new[/], "
         f"[cyan]{totals.changed} changed[/], {totals.errors} error(s)"
     )
-    out.print(f"[green]✓[/] demo database: [bold]{result.path}[/]")
+    db = escape(str(result.path))
+    out.print(f"[green]✓[/] demo database: [bold]{db}[/]")
     if not no_tui and on_a_terminal():
         open_dashboard(ctx, result)
-        err.print(f"dashboard closed; open it again: [bold]hotelops --db {result.path} tui[/]")
+        err.print(f"dashboard closed; open it again: [bold]hotelops --db {db} tui[/]")
         return
-    err.print(f"the dashboard: [bold]hotelops --db {result.path} tui[/]")
+    err.print(f"the dashboard: [bold]hotelops --db {db} tui[/]")
     err.print(
-        f"look around: [bold]hotelops --db {result.path} inbox list[/], "
-        f"[bold]hotelops --db {result.path} scan log[/]"
+        f"look around: [bold]hotelops --db {db} inbox list[/], [bold]hotelops --db {db} scan log[/]"
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.core.config import database_target, load_config
@@ -41,8 +42,8 @@ def init_command(
         print_json(result)
         return
     verb = "created" if created else "kept the existing"
-    out.print(f"[green]✓[/] {verb} config [bold]{path}[/]")
-    out.print(f"[green]✓[/] database ready: [bold]{url}[/]")
+    out.print(f"[green]✓[/] {verb} config [bold]{escape(str(path))}[/]")
+    out.print(f"[green]✓[/] database ready: [bold]{escape(url)}[/]")
     err.print(
         "next: [bold]hotelops hotel import FILE[/] (see fixtures/demo/kivima.toml), "
         "or [bold]hotelops demo[/]"

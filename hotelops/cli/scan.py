@@ -13,8 +13,9 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from hotelops.cli.common import err, out, print_json, state, wants_json
+from hotelops.cli.common import err, literal, out, print_json, state, wants_json
 from hotelops.core.errors import HotelopsError
 from hotelops.core.scan.inspect import inspect_file
 from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
@@ -115,7 +116,7 @@ def _scan_once(app_state, request: ScanRequest, *, show_progress: bool) -> ScanR
         return run_scan(db, app_state.config, request)
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # names a folder or a mailbox
         TextColumn("[bold]{task.completed}[/] messages"),
         TimeElapsedColumn(),
         console=err,
@@ -175,11 +176,7 @@ def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
     problems = [line for line in report.log if line.level in ("error", "warning")]
     if quiet:
         for line in problems:
-            err.print(
-                f"[{LEVEL_STYLE[line.level]}]{line.level}[/] {line.operator_code or '-'}: "
-                f"{line.message}",
-                soft_wrap=True,
-            )
+            err.print(_problem(line.level, line.operator_code, line.message), soft_wrap=True)
         return
     table = Table(
         title=f"scan {report.started_at:%H:%M:%S}–{report.ended_at:%H:%M:%S}", title_justify="left"
@@ -202,8 +199,8 @@ def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
             else ""
         )
         table.add_row(
-            s.operator_code or "[yellow](unmatched)[/]",
-            s.operator_name,
+            literal(s.operator_code) if s.operator_code else "[yellow](unmatched)[/]",
+            literal(s.operator_name),
             str(s.total),
             _n(s.new, "green"),
             _n(s.changed, "cyan"),
@@ -226,11 +223,12 @@ def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
     if report.skipped:
         out.print(f"[dim]{report.skipped} message(s) already in the archive were skipped[/]")
     for line in problems:
-        err.print(
-            f"[{LEVEL_STYLE[line.level]}]{line.level}[/] {line.operator_code or '-'}: "
-            f"{line.message}",
-            soft_wrap=True,
-        )
+        err.print(_problem(line.level, line.operator_code, line.message), soft_wrap=True)
+
+
+def _problem(level: str, operator_code: str, message: str) -> Text:
+    """``error JET2: message``, the level coloured, the message as written."""
+    return Text.assemble((level, LEVEL_STYLE[level]), f" {operator_code or '-'}: {message}")
 
 
 def _n(value: int, style: str) -> str:
@@ -272,8 +270,8 @@ def log_command(
         table.add_row(
             f"{line.at:%Y-%m-%d %H:%M:%S}",
             f"[{LEVEL_STYLE.get(line.level, '')}]{line.level}[/]",
-            line.operator_code or "(unmatched)",
-            line.message,
+            literal(line.operator_code or "(unmatched)"),
+            literal(line.message),
         )
     out.print(table)
 
@@ -308,7 +306,7 @@ def status_command(
     table = Table("operator", "total", "new", "changed", "error", "last scan")
     for r in runs:
         table.add_row(
-            r.operator_code or "(unmatched)",
+            literal(r.operator_code or "(unmatched)"),
             str(r.total),
             _n(r.new, "green"),
             _n(r.changed, "cyan"),
@@ -341,23 +339,28 @@ def parse_command(
         print_json(asdict(result))
         raise typer.Exit(1 if result.error else 0)
     out.print(
-        f"[bold]{file.name}[/]: format {result.format}, operator "
-        f"[bold]{result.operator_code or '?'}[/]"
-        + (f", sender {result.sender}" if result.sender else "")
+        Text.assemble(
+            (file.name, "bold"),
+            f": format {result.format}, operator ",
+            (result.operator_code or "?", "bold"),
+            f", sender {result.sender}" if result.sender else "",
+        )
     )
     if result.fields:
         table = Table("field", "value", "rule", title="template", title_justify="left")
         for name, value, rule in result.fields:
-            table.add_row(name, value or "[red]—[/]", f"[dim]{rule}[/]")
+            table.add_row(
+                literal(name), literal(value) if value else "[red]—[/]", literal(rule, "dim")
+            )
         out.print(table)
     for index, reservation in enumerate(result.reservations, 1):
         table = Table("field", "value", title=f"reservation {index}", title_justify="left")
         for key, value in reservation.items():
             if value not in (None, "", [], 0) or key in ("voucher", "check_in", "check_out"):
-                table.add_row(key, str(value))
+                table.add_row(key, literal(str(value)))
         out.print(table)
     if result.error:
-        err.print(f"[bold red]error:[/] {result.error}")
+        err.print(Text.assemble(("error:", "bold red"), f" {result.error}"))
         raise typer.Exit(1)
 
 
