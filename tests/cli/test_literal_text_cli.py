@@ -1,37 +1,36 @@
-"""Names, codes, notes, file names and messages print as written: Rich never reads them as markup.
-
-The hotel file, the operator's message and the office's notes below carry text that looks like
-Rich markup: an unmatched ``[/b]`` (a ``MarkupError`` when read as markup), a style tag that would
-vanish, and the ``[[room_types]]`` a hotel-file hint names (it printed as ``[]``).
-"""
+"""Names, codes, notes, file names and messages print as written: Rich never reads them as markup
+(the data: tests/marked_hotel.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
 from hotelops.cli.app import app
-from hotelops.core.demo import DEMO_FILE, fixtures_dir
+from tests.marked_hotel import (
+    AGENCY,
+    AGENCY_NOTE,
+    BROKEN_FILE,
+    GUEST,
+    HOTEL_NAME,
+    HOTEL_NOTE,
+    OPERATOR_NAME,
+    REASON,
+    ROOM_NAME,
+    ROOM_TYPE,
+    VOUCHER,
+    MarkedHotel,
+    build_marked_hotel,
+    demo_file,
+    markup_folder,
+    operator_feed,
+)
 
 runner = CliRunner()
-
-HOTEL_NAME = "Kivima [[room_types]] Hotel"
-ROOM_NAME = "Junior Suite [/b] Sea View"
-OPERATOR_NAME = "Otelsnet [bold red]x[/]"
-VOUCHER = "OTN[/b]9"
-REJECTED_VOUCHER = "OTN[/b]10"
-GUEST = "Ann [/b]"
-AGENCY = "[[room_types]]"
-ROOM_TYPE = "[bold red]x[/]"
-AGENCY_NOTE = "see [[room_types]] and [/b]"
-HOTEL_NOTE = "[bold red]late[/] arrival [/b]"
-REASON = "[red]no[/] rooms [/b]"
-BROKEN_FILE = "[bold]broken.json"
 
 
 def run(*args: str) -> Result:
@@ -42,61 +41,19 @@ def run(*args: str) -> Result:
     return result
 
 
-def markup_folder(root: Path) -> Path:
-    """A folder whose path reads ``.../in [/b] drop``."""
-    folder = root / "in [" / "b] drop"
-    folder.mkdir(parents=True)
-    return folder
-
-
-def operator_feed() -> dict[str, Any]:
-    """Otelsnet's feed with two reservations whose values look like markup."""
-    feed = json.loads((fixtures_dir() / "json" / "OTEL-01-feed.json").read_text())
-    first, second = feed["reservations"][0], dict(feed["reservations"][0])
-    first.update(id="OTN-9", voucher=VOUCHER, room_type=ROOM_TYPE, agency=AGENCY, notes=AGENCY_NOTE)
-    first["guests"][0].update(first_name=GUEST, last_name="Lee")
-    second.update(id="OTN-10", voucher=REJECTED_VOUCHER, guests=first["guests"][1:])
-    feed["reservations"] = [first, second]
-    return feed
-
-
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo hotel under names that look like markup, Otelsnet's marked feed scanned, one
-    reservation given a hotel note and one rejected, both with markup-like text."""
-    root = tmp_path_factory.mktemp("literal")
-    hotel_file = root / "hotel.toml"
-    hotel_file.write_text(
-        (fixtures_dir() / DEMO_FILE)
-        .read_text()
-        .replace('name = "Kivima Hotel"', f'name = "{HOTEL_NAME}"', 1)
-        .replace('name = "Otelsnet"', f'name = "{OPERATOR_NAME}"', 1)
-        .replace('name = "Junior Suite Sea View"', f'name = "{ROOM_NAME}"', 1)
-    )
-    path = str(root / "hotel.db")
-    assert run("--db", path, "hotel", "import", str(hotel_file)).exit_code == 0
-    folder = markup_folder(root)
-    (folder / "feed.json").write_text(json.dumps(operator_feed()))
-    (folder / BROKEN_FILE).write_text('{"reservations": [')
-    run("--db", path, "--json", "scan", "--folder", str(folder))
-    reservation, rejected = inbox_id(path, VOUCHER), inbox_id(path, REJECTED_VOUCHER)
-    run("--db", path, "--json", "inbox", "edit", reservation, "--hotel-note", HOTEL_NOTE)
-    run("--db", path, "--json", "approve", rejected, "--reject", REASON)
-    return path
+def hotel(tmp_path_factory: pytest.TempPathFactory) -> MarkedHotel:
+    return build_marked_hotel(tmp_path_factory.mktemp("marked"))
 
 
-def inbox_id(db: str, voucher: str) -> str:
-    rows = json.loads(run("--db", db, "inbox", "list", "--operator", "OTEL", "--json").stdout)
-    return next(str(row["id"]) for row in rows["rows"] if row["voucher"] == voucher)
+@pytest.fixture
+def db(hotel: MarkedHotel) -> str:
+    return str(hotel.path)
 
 
 def test_a_hotel_file_error_names_the_table_to_define_the_code_in(tmp_path: Path) -> None:
     hotel_file = markup_folder(tmp_path) / "hotel.toml"
-    hotel_file.write_text(
-        (fixtures_dir() / DEMO_FILE)
-        .read_text()
-        .replace('room_type = "DXK3"', 'room_type = "DBX"', 1)
-    )
+    hotel_file.write_text(demo_file(**{'room_type = "DXK3"': 'room_type = "DBX"'}))
     result = run("--db", str(tmp_path / "new.db"), "hotel", "import", str(hotel_file))
     assert result.exit_code != 0
     assert (
@@ -132,8 +89,8 @@ def test_inbox_list_prints_voucher_guest_and_room_type_as_sent(db: str) -> None:
     assert row.rstrip().endswith(ROOM_TYPE)
 
 
-def test_inbox_show_prints_names_codes_and_notes_as_written(db: str) -> None:
-    result = run("--db", db, "inbox", "show", inbox_id(db, VOUCHER))
+def test_inbox_show_prints_names_codes_and_notes_as_written(db: str, hotel: MarkedHotel) -> None:
+    result = run("--db", db, "inbox", "show", str(hotel.reservation))
     assert f"{OPERATOR_NAME} (OTEL)  voucher {VOUCHER}" in result.output
     assert f"agency     {AGENCY}  unmapped" in result.output
     assert f"room type  {ROOM_TYPE}  unmapped" in result.output
@@ -187,8 +144,10 @@ def test_map_missing_and_map_list_print_operator_codes_as_sent(db: str) -> None:
     assert f"OTEL       room_type   {ROOM_TYPE}" in listed.output
 
 
-def test_price_and_approve_check_print_the_core_reasons_as_written(db: str) -> None:
-    reservation = inbox_id(db, VOUCHER)
+def test_price_and_approve_check_print_the_core_reasons_as_written(
+    db: str, hotel: MarkedHotel
+) -> None:
+    reservation = str(hotel.reservation)
     price = run("--db", db, "price", reservation)
     assert price.exit_code == 1
     assert f"unpriced: OTEL agency {AGENCY!r} is not mapped" in price.output
@@ -197,7 +156,6 @@ def test_price_and_approve_check_print_the_core_reasons_as_written(db: str) -> N
     assert f"  ✗ OTEL agency {AGENCY!r} is not mapped" in checked.output
 
 
-def test_log_prints_the_rejection_reason_as_typed(db: str) -> None:
-    rejected = inbox_id(db, REJECTED_VOUCHER)
-    result = run("--db", db, "log", rejected)
-    assert f"│ approve.reject │ inbox_reservation #{rejected} │ {REASON} │" in result.output
+def test_log_prints_the_rejection_reason_as_typed(db: str, hotel: MarkedHotel) -> None:
+    result = run("--db", db, "log", str(hotel.rejected))
+    assert f"│ approve.reject │ inbox_reservation #{hotel.rejected} │ {REASON} │" in result.output
