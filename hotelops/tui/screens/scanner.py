@@ -26,6 +26,7 @@ from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import OperatorCount, operator_counts
 from hotelops.core.models import ScanLogLine, ScanRun
 from hotelops.core.scan.runner import ScanReport, ScanRequest, last_runs, run_scan, scan_log
+from hotelops.tui.literal import TextTable
 
 LOG_LIMIT = 200
 #: How often the screen rereads the figures and the log, so that scans made elsewhere (``hotelops
@@ -122,8 +123,8 @@ class ScannerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="scanner-status")
-        yield DataTable(id="scanner-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="scanner-status", markup=False)
+        yield TextTable(id="scanner-table", cursor_type="row", zebra_stripes=True)
         yield RichLog(id="scanner-log", markup=False, wrap=True, max_lines=1000)
         yield Footer()
 
@@ -262,7 +263,7 @@ class ScannerScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self.query_one(RichLog).write(Text(message, style="bold red"))
-        self.notify(message, severity="error")
+        self.notify(message, severity="error", markup=False)
 
     # --- status line and timer -----------------------------------------------------------------
 
