@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 from typer.core import TyperGroup
 
 import hotelops
@@ -44,11 +44,8 @@ class HotelopsGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except HotelopsError as exc:
-            # The message is plain text: "[[room_types]]" in a hint must not be read as markup.
-            message = escape(str(exc))
-            err.print(
-                f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True
-            )
+            # The message quotes files, codes and names as written: never read it as markup.
+            err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
             ctx.exit(exc.exit_code)
         finally:
             if isinstance(ctx.obj, AppState):

@@ -7,7 +7,9 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from hotelops.cli import internal
 from hotelops.cli.common import (
@@ -16,6 +18,7 @@ from hotelops.cli.common import (
     DefaultCommandGroup,
     RoutedCommand,
     err,
+    literal,
     out,
     parse_date,
     print_json,
@@ -61,8 +64,8 @@ app = typer.Typer(
 )
 
 
-def _outcome_line(o: Outcome) -> str:
-    return f"[green]✓[/] {o.summary()}"
+def _outcome_line(o: Outcome) -> Text:
+    return Text.assemble(("✓", "green"), f" {o.summary()}")
 
 
 @app.command("decide", cls=RoutedCommand)
@@ -169,12 +172,12 @@ def decide_command(
             out.print(_outcome_line(outcome))
             sys.stdout.flush()  # each outcome line before its warnings, even in one pipe
             for warning in outcome.warnings:
-                err.print(f"  [yellow]warning:[/] {warning}")
+                err.print(Text.assemble("  ", ("warning:", "yellow"), f" {warning}"))
     if wants_json(ctx, json_out):
         print_json({"done": done, "blocked": blocked})
     else:
         for item in blocked:
-            err.print(f"[red]✗[/] {item['reason']}", soft_wrap=True)
+            err.print(Text.assemble(("✗", "red"), f" {item['reason']}"), soft_wrap=True)
         if len(targets) > 1:
             out.print(f"{len(done)} done, {len(blocked)} blocked")
     raise typer.Exit(1 if blocked else 0)
@@ -217,10 +220,10 @@ def _preview(
     for r in rows:
         table.add_row(
             str(r["id"]),
-            r["voucher"],
+            literal(r["voucher"]),
             r["content"],
             "[green]yes[/]" if r["ready"] else "[red]no[/]",
-            "; ".join(r["problems"]) or "; ".join(r["warnings"]),
+            literal("; ".join(r["problems"]) or "; ".join(r["warnings"])),
         )
     out.print(table)
     out.print(f"{ready} ready, {len(rows) - ready} blocked — add --yes to do it")
@@ -253,11 +256,11 @@ def check_command(
     else:
         out.print(f"#{inbox_id}: {'[green]ready[/]' if result.ok else '[red]blocked[/]'}")
         for line in result.problems:
-            out.print(f"  [red]✗[/] {line}", soft_wrap=True)
+            out.print(Text.assemble("  ", ("✗", "red"), f" {line}"), soft_wrap=True)
         for line in result.warnings:
             if result.price is not None and line == result.price.reason:
                 line = differs_warning(result.price)  # display money, not raw decimals
-            out.print(f"  [yellow]![/] {line}", soft_wrap=True)
+            out.print(Text.assemble("  ", ("!", "yellow"), f" {line}"), soft_wrap=True)
         if result.duplicates:
             table = Table(
                 "id",
@@ -274,13 +277,13 @@ def check_command(
             for d in result.duplicates:
                 table.add_row(
                     str(d.id),
-                    d.voucher,
-                    d.guest_names,
+                    literal(d.voucher),
+                    literal(d.guest_names),
                     str(d.arrival),
                     str(d.departure),
-                    d.room_type,
+                    literal(d.room_type),
                     d.status,
-                    d.why,
+                    literal(d.why),
                 )
             out.print(table)
     raise typer.Exit(0 if result.ok else 1)
@@ -325,11 +328,11 @@ def forecast_command(
         return
     table = Table(
         "night",
-        f"{resolved.room_type} rooms",
+        f"{escape(resolved.room_type)} rooms",
         "sold",
         "left",
         "hotel occupancy",
-        title=f"#{inbox_id} {row.voucher}: forecast",
+        title=f"#{inbox_id} {escape(row.voucher)}: forecast",
         title_justify="left",
     )
     for n in nights:

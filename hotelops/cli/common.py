@@ -2,6 +2,11 @@
 
 Data goes to stdout (``out``), diagnostics and progress to stderr (``err``), so
 ``hotelops ... --json | jq`` always works. Rich honours ``NO_COLOR`` and plain pipes by itself.
+
+Rich reads every str it prints, table cells and titles too, as markup. Text from the core, the
+database, a file or an argument is printed as written: a ``literal`` cell, a ``Text.assemble`` line,
+or ``rich.markup.escape``-d inside a line of markup; so ``[[room_types]]`` keeps its brackets and a
+``[/b]`` in a file name is no ``MarkupError``. Neither console turns ``:name:`` into an emoji.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlmodel import Session
 from typer.core import TyperCommand, TyperGroup
 
@@ -27,8 +33,13 @@ from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import parse_filter_date
 from hotelops.core.models import Hotel
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
+
+
+def literal(value: str, style: str = "") -> Text:
+    """``value`` as written (never read as markup), styled as ``[style]…[/]`` would style it."""
+    return Text.assemble((value, style))
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hotelops.cli.common import out, print_json, state, wants_json
 from hotelops.core.config import parse_value, set_value, settings_view
@@ -24,8 +25,8 @@ def show(
     if wants_json(ctx, json_out):
         print_json(data)
         return
-    out.print(f"config file: [bold]{data['file'] or '(none: defaults)'}[/]")
-    out.print(f"database:    [bold]{data['database']}[/]")
+    out.print(f"config file: [bold]{escape(data['file'] or '(none: defaults)')}[/]")
+    out.print(f"database:    [bold]{escape(data['database'])}[/]")
     out.print_json(data=data["settings"])
 
 
@@ -40,4 +41,4 @@ def set_command(
     if config.path is None:
         raise ConfigError("no config file to change: run `hotelops init` first, or pass --config")
     set_value(config.path, key, parse_value(value))
-    out.print(f"[green]✓[/] {key} = {value}  ({config.path})")
+    out.print(f"[green]✓[/] {escape(f'{key} = {value}  ({config.path})')}")

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from hotelops.cli.common import err, out, print_json, state, wants_json
+from hotelops.cli.common import err, literal, out, print_json, state, wants_json
 from hotelops.core.errors import NotFound
 from hotelops.core.pricing.contracts import (
     ContractSpec,
@@ -65,8 +67,12 @@ def import_command(
         print_json(summary)
     else:
         err.print(
-            f"imported contract [bold]{spec.code}[/] ({len(spec.periods)} periods, "
-            f"{len(spec.rooms)} room types, {len(spec.prices)} price rows)"
+            Text.assemble(
+                "imported contract ",
+                (spec.code, "bold"),
+                f" ({len(spec.periods)} periods, {len(spec.rooms)} room types, "
+                f"{len(spec.prices)} price rows)",
+            )
         )
 
 
@@ -97,17 +103,17 @@ def list_command(
     )
     for row in rows:
         table.add_row(
-            f"[bold]{row.code}[/]",
-            row.name,
+            literal(row.code, "bold"),
+            literal(row.name),
             f"{row.valid_from}..{row.valid_to}",
-            row.board,
-            ", ".join(row.markets),
-            row.currency,
-            f"{row.periods} ({row.letters})",
+            literal(row.board),
+            literal(", ".join(row.markets)),
+            literal(row.currency),
+            literal(f"{row.periods} ({row.letters})"),
             str(row.rooms),
             str(row.prices),
             "yes" if row.active else "no",
-            row.source,
+            literal(row.source),
         )
     out.print(table)
 
@@ -126,22 +132,25 @@ def show(
         return
     bands = ", ".join(f"{b.min_age}-{b.max_age}" for b in spec.child_bands) or "none"
     out.print(
-        f"[bold]{spec.code}[/] {spec.name}  {spec.valid_from}..{spec.valid_to}  {spec.board}  "
-        f"{spec.currency}  markets {', '.join(spec.markets) or 'all'}  child bands {bands}"
+        Text.assemble(
+            (spec.code, "bold"),
+            f" {spec.name}  {spec.valid_from}..{spec.valid_to}  {spec.board}  {spec.currency}  "
+            f"markets {', '.join(spec.markets) or 'all'}  child bands {bands}",
+        )
     )
     for letter in dict.fromkeys(p.letter for p in spec.periods):
         ranges = ", ".join(f"{p.from_}..{p.to}" for p in spec.periods if p.letter == letter)
         table = Table(
             "room", "occupancy", "children", "base", "extra bed", "weekend", "weekend extra bed",
-            title=f"period {letter}: {ranges}", title_justify="left",
+            title=f"period {escape(letter)}: {ranges}", title_justify="left",
         )  # fmt: skip
         for row in spec.prices:
             if row.letter != letter:
                 continue
             off = "" if row.active else " (off)"
             table.add_row(
-                row.room_type,
-                row.occupancy + off,
+                literal(row.room_type),
+                literal(row.occupancy + off),
                 "-".join(str(n) for n in spec.children_key(row.children)) or "-",
                 *(str(v) if v is not None else "" for v in
                   (row.base, row.extra_bed, row.weekend, row.weekend_extra_bed)),
@@ -164,4 +173,4 @@ def export_command(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+        err.print(f"wrote {output}", markup=False)

@@ -8,7 +8,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from hotelops.cli.common import out, print_json, state, wants_json
+from hotelops.cli.common import literal, out, print_json, state, wants_json
 from hotelops.core.guests import GuestMatch, link_guest, match_guests
 
 app = typer.Typer(
@@ -72,14 +72,14 @@ def match_command(
         table.add_row(
             str(m.seq + 1),
             str(m.inbox_guest_id),
-            f"[{style}]{m.name}[/]" if style else m.name,
+            literal(m.name, style),
             status,
             str(m.profile_id or ""),
-            flags.vip if flags else "",
+            literal(flags.vip) if flags else "",
             str(flags.repeat) if flags and flags.repeat else "",
             "yes" if flags and flags.gray_list else "",
             "yes" if flags and flags.problem else "",
-            possible,
+            literal(possible),
         )
     out.print(table)
     if any(m.status == "possible" for m in matches):

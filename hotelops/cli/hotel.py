@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from hotelops.cli.common import out, print_json, state, wants_json
+from hotelops.cli.common import literal, out, print_json, state, wants_json
 from hotelops.cli.render import hotel_card, summary_json
 from hotelops.core.hotelfile import import_hotel
 from hotelops.core.hotels import list_hotels, summarize
@@ -60,11 +61,11 @@ def list_command(
     table = Table("code", "name", "currency", "business date", "city")
     for row in rows:
         table.add_row(
-            f"[bold]{row['code']}[/]",
-            str(row["name"]),
-            str(row["currency"]),
+            literal(str(row["code"]), "bold"),
+            literal(str(row["name"])),
+            literal(str(row["currency"])),
             row["business_date"].isoformat(),
-            str(row["city"]),
+            literal(str(row["city"])),
         )
     out.print(table)
 
@@ -87,7 +88,7 @@ def import_command(
         print_json({"hotel": result.hotel_code, "imported": result.counts})
         return
     table = Table(
-        "table", "rows", title=f"imported hotel {result.hotel_code}", title_justify="left"
+        "table", "rows", title=f"imported hotel {escape(result.hotel_code)}", title_justify="left"
     )
     for name, count in result.counts.items():
         table.add_row(name, str(count))

@@ -13,10 +13,12 @@ from rich.console import Group
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from hotelops.cli.common import (
     ArrivalFrom,
     ArrivalTo,
+    literal,
     out,
     parse_date,
     print_json,
@@ -151,18 +153,18 @@ def list_command(
             "id": str(r.id),
             "status": f"[{STATUS_STYLE[r.status]}]{r.status}[/]",
             "content": f"[{CONTENT_STYLE[r.content]}]{r.content}[/]",
-            "operator": r.operator,
-            "agency": r.agency,
-            "guests": r.guest_names,
-            "voucher": r.voucher,
+            "operator": literal(r.operator),
+            "agency": literal(r.agency),
+            "guests": literal(r.guest_names),
+            "voucher": literal(r.voucher),
             "check-in": f"{r.check_in:%d.%m.%y}",
             "check-out": f"{r.check_out:%d.%m.%y}",
             "n": str(r.nights),
             "sale": f"{r.sale_date:%d.%m.%y}" if r.sale_date else "",
             "pax": r.pax,
-            "nat": r.nationality,
-            "board": r.board,
-            "room type": r.room_type,
+            "nat": literal(r.nationality),
+            "board": literal(r.board),
+            "room type": literal(r.room_type),
         }
         table.add_row(*(values[name] for name, *_ in shown))
     out.print(table)
@@ -232,16 +234,23 @@ def show_command(
             }
         )
         return
-    header = (
-        f"[bold]#{r.id}[/]  {detail.operator_name} ([bold]{detail.operator_code}[/])  voucher "
-        f"[bold]{r.voucher}[/]{' / ' + r.operator_res_id if r.operator_res_id else ''}\n"
-        f"[{STATUS_STYLE[str(r.status)]}]{r.status}[/]  "
-        f"[{CONTENT_STYLE[str(r.content)]}]{r.content}[/]  version {r.version}\n"
+    header = Text.assemble(
+        (f"#{r.id}", "bold"),
+        f"  {detail.operator_name} (",
+        (detail.operator_code, "bold"),
+        ")  voucher ",
+        (r.voucher, "bold"),
+        f" / {r.operator_res_id}" if r.operator_res_id else "",
+        "\n",
+        (str(r.status), STATUS_STYLE[str(r.status)]),
+        "  ",
+        (str(r.content), CONTENT_STYLE[str(r.content)]),
+        f"  version {r.version}\n"
         f"check-in {r.check_in:%d.%m.%Y}  nights {r.nights}  check-out {r.check_out:%d.%m.%Y}"
         f"   adults {r.adults}  children {r.children}"
         f"{' (' + ', '.join(map(str, r.child_ages)) + ')' if r.child_ages else ''}"
-        f"  infants {r.infants}  rooms {r.room_count}  nationality {r.nationality or '-'}"
-        f"\n[dim]{detail.status_line}[/]"
+        f"  infants {r.infants}  rooms {r.room_count}  nationality {r.nationality or '-'}\n",
+        (detail.status_line, "dim"),
     )
     mapping = Table("", "operator value", "", show_header=False, box=None)
     for label, column, kind in [
@@ -252,7 +261,7 @@ def show_command(
         ("rate type", r.operator_rate_type, "rate_type"),
     ]:
         flag = "[red]unmapped[/]" if kind in detail.missing_mappings else ""
-        mapping.add_row(label, column or "-", flag)
+        mapping.add_row(label, literal(column or "-"), flag)
     sales = Table(show_header=False, box=None)
     price = (
         format_money(r.operator_price, r.operator_currency or None)
@@ -282,7 +291,7 @@ def show_command(
         ),
         ("sender", r.sender or "-"),
     ]:
-        sales.add_row(label, value)
+        sales.add_row(label, literal(value))
     guests = Table(
         "title",
         "first name",
@@ -297,14 +306,14 @@ def show_command(
     )
     for g in detail.guests:
         guests.add_row(
-            g.title,
-            g.first_name,
-            g.last_name,
+            literal(g.title),
+            literal(g.first_name),
+            literal(g.last_name),
             str(g.age or ""),
-            g.gender,
+            literal(g.gender),
             f"{g.birth_date:%d.%m.%Y}" if g.birth_date else "",
-            g.passport,
-            g.nationality,
+            literal(g.passport),
+            literal(g.nationality),
         )
     parts: list[object] = [
         Panel(header, title="operator reservation", title_align="left"),
@@ -315,7 +324,9 @@ def show_command(
     if detail.documents:
         docs = Table("file", "size", "type", "stored as", title="documents", title_justify="left")
         for d in detail.documents:
-            docs.add_row(d.file_name, f"{d.size:,}", d.content_type, d.stored_path)
+            docs.add_row(
+                literal(d.file_name), f"{d.size:,}", literal(d.content_type), literal(d.stored_path)
+            )
         parts.append(docs)
     versions = Table(
         "#", "content", "received", "changed", "source", title="versions", title_justify="left"
@@ -328,8 +339,8 @@ def show_command(
             str(v.version_no),
             v.content,
             f"{v.received_at:%d.%m.%Y %H:%M}",
-            changes or "-",
-            f"{v.source} {v.source_ref}",
+            literal(changes or "-"),
+            literal(f"{v.source} {v.source_ref}"),
         )
     parts.append(versions)
     out.print(Group(*parts))  # type: ignore[arg-type]

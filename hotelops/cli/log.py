@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hotelops.cli.common import out, print_json, state, wants_json
+from hotelops.cli.common import literal, out, print_json, state, wants_json
 from hotelops.core.auditlog import reservation_log
 
 
@@ -50,6 +50,10 @@ def log_command(
     )
     for e in lines:
         table.add_row(
-            f"{e.at:%Y-%m-%d %H:%M:%S}", e.user, e.action, f"{e.entity} #{e.entity_id}", e.note
+            f"{e.at:%Y-%m-%d %H:%M:%S}",
+            literal(e.user),
+            e.action,
+            f"{e.entity} #{e.entity_id}",
+            literal(e.note),
         )
     out.print(table)

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
-from hotelops.cli.common import err, out, print_json, state, wants_json
+from hotelops.cli.common import err, literal, out, print_json, state, wants_json
 from hotelops.core.hotels import get_hotel
 from hotelops.core.mapping import (
     AUTO_ACCEPT,
@@ -78,8 +79,10 @@ def missing_command(
         box=box.SIMPLE_HEAD,
     )
     for gap in gaps:
-        value = gap.operator_value or "[dim](none sent)[/]"
-        table.add_row(gap.operator, gap.kind, value, str(gap.blocked), f"#{gap.example_id}")
+        value = literal(gap.operator_value) if gap.operator_value else "[dim](none sent)[/]"
+        table.add_row(
+            literal(gap.operator), gap.kind, value, str(gap.blocked), f"#{gap.example_id}"
+        )
     out.print(table)
 
 
@@ -182,8 +185,10 @@ def list_command(
         box=box.SIMPLE_HEAD,
     )
     for m in rows:
-        code = m.operator_code or "[dim](none sent)[/]"
-        table.add_row(m.operator, m.kind, code, f"[bold]{m.hotel_code}[/]", m.occupancy)
+        code = literal(m.operator_code) if m.operator_code else "[dim](none sent)[/]"
+        table.add_row(
+            literal(m.operator), m.kind, code, literal(m.hotel_code, "bold"), literal(m.occupancy)
+        )
     out.print(table)
 
 
@@ -233,16 +238,20 @@ def _suggestion_table(suggestions: list[Suggestion]) -> Table:
     )
     for s in suggestions:
         lines = [
-            f"[bold]{c.hotel_code}[/]{f' ({c.occupancy})' if c.occupancy else ''} "
-            f"{c.score:.2f} [dim]{c.reason}[/]"
+            Text.assemble(
+                (c.hotel_code, "bold"),
+                f" ({c.occupancy})" if c.occupancy else "",
+                f" {c.score:.2f} ",
+                (c.reason, "dim"),
+            )
             for c in s.candidates
         ]
         table.add_row(
-            s.operator,
+            literal(s.operator),
             s.kind,
-            s.operator_value,
+            literal(s.operator_value),
             str(s.blocked),
-            "\n".join(lines) or "[dim]no candidate[/]",
+            Text("\n").join(lines) if lines else "[dim]no candidate[/]",
         )
     return table
 
@@ -346,7 +355,7 @@ def export_command(
         typer.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    err.print(f"wrote {text.count(chr(10)) - 1} mapping(s) to {output}")
+    err.print(f"wrote {text.count(chr(10)) - 1} mapping(s) to {output}", markup=False)
 
 
 @app.command("import")

@@ -8,13 +8,16 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from hotelops.cli.common import (
     DefaultCommandGroup,
     RoutedCommand,
     err,
+    literal,
     out,
     parse_date,
     print_json,
@@ -116,8 +119,11 @@ def item_json(item: InboxPrice) -> dict[str, Any]:
 
 
 def nightly_table(result: PriceResult, title: str) -> Table:
-    """The prices panel: date, period, contract price, discount, price, why (seed 000)."""
-    table = Table(title=title, title_justify="left")
+    """The prices panel: date, period, contract price, discount, price, why (seed 000).
+
+    ``title`` is plain text (it names vouchers and codes as written).
+    """
+    table = Table(title=escape(title), title_justify="left")
     for name, justify in [
         ("date", "left"),
         ("period", "center"),
@@ -131,11 +137,11 @@ def nightly_table(result: PriceResult, title: str) -> Table:
         why = " + ".join(f"{p.code} {format_money(p.amount)}" for p in n.promotions)
         table.add_row(
             f"{n.night:%d.%m.%Y}",
-            n.letter or "-",
+            literal(n.letter or "-"),
             format_money(n.contract_price) if n.contract_price is not None else "[red]no price[/]",
             format_money(n.discount) if n.discount else "",
             format_money(n.price) if n.price is not None else "[red]—[/]",
-            why or (f"[red]{n.note}[/]" if n.note else ""),
+            literal(why) if why else literal(n.note or "", "red"),
         )
     table.add_section()
     table.add_row(
@@ -144,7 +150,7 @@ def nightly_table(result: PriceResult, title: str) -> Table:
         f"[bold]{format_money(result.total_contract)}[/]",
         f"[bold]{format_money(result.total_discount)}[/]",
         f"[bold]{format_money(result.total)}[/]",
-        result.currency,
+        literal(result.currency),
     )
     return table
 
@@ -156,10 +162,10 @@ def trace_table(result: PriceResult) -> Table:
     )
     for t in result.trace:
         table.add_row(
-            t.code,
+            literal(t.code),
             "[green]yes[/]" if t.applied else "[dim]no[/]",
             format_money(t.amount) if t.applied else "",
-            t.reason,
+            literal(t.reason),
         )
     return table
 
@@ -204,19 +210,26 @@ def show(
             else "0.00 (none sent)"
         )
         differs = (
-            f"   [{STATUS_STYLE[DIFFERS]}]{difference_text(item)}[/]"
-            if item.status == DIFFERS
-            else ""
+            ("   " + difference_text(item), STATUS_STYLE[DIFFERS]) if item.status == DIFFERS else ""
         )
-        out.print(f"hotel price [bold]{hotel_price}[/]   operator price {sent}{differs}")
+        out.print(
+            Text.assemble(
+                "hotel price ", (hotel_price, "bold"), f"   operator price {sent}", differs
+            )
+        )
     else:
-        out.print(header)
+        out.print(header, markup=False)
     if item.status == DIFFERS:
         raise typer.Exit(1)  # said on the price line above, in full
     if item.status != PRICED:
         sys.stdout.flush()  # the table first, then why, even when both streams share a pipe
-        err.print(f"[{STATUS_STYLE[item.status]}]{item.status}[/]: {item.reason}")
+        err.print(_status_line(item))
         raise typer.Exit(1)
+
+
+def _status_line(item: InboxPrice) -> Text:
+    """``unpriced: why``, the status coloured, the reason as the core wrote it."""
+    return Text.assemble((item.status, STATUS_STYLE[item.status]), f": {item.reason}")
 
 
 def difference_text(item: InboxPrice) -> str:
@@ -298,19 +311,24 @@ def pending(
         sent = format_money(item.operator_price) if item.operator_price else ""
         table.add_row(
             str(item.inbox_id),
-            item.operator,
-            item.voucher,
+            literal(item.operator),
+            literal(item.voucher),
             f"[{STATUS_STYLE[item.status]}]{item.status}[/]",
             hotel_total,
             sent,
-            item.reason,
+            literal(item.reason),
         )
     if table.row_count:
         out.print(table)
     out.print(
-        f"[green]{counts[PRICED]} priced[/], [yellow]{counts[DIFFERS]} differ from the "
-        f"operator[/], [red]{counts[UNPRICED]} cannot be priced[/]"
-        + "".join(f"\n  {n} × {reason}" for reason, n in summary.reasons().most_common())
+        Text.assemble(
+            (f"{counts[PRICED]} priced", "green"),
+            ", ",
+            (f"{counts[DIFFERS]} differ from the operator", "yellow"),
+            ", ",
+            (f"{counts[UNPRICED]} cannot be priced", "red"),
+            *(f"\n  {n} × {reason}" for reason, n in summary.reasons().most_common()),
+        )
     )
     raise typer.Exit(0 if counts[DIFFERS] + counts[UNPRICED] == 0 else 1)
 
@@ -372,7 +390,10 @@ def quote_command(
         out.print(trace_table(result))
     if not result.priced:
         err.print(
-            "[red]not priced:[/] " + "; ".join(result.problems or ["some nights have no price"])
+            Text.assemble(
+                ("not priced:", "red"),
+                " " + "; ".join(result.problems or ["some nights have no price"]),
+            )
         )
         raise typer.Exit(1)
 
@@ -436,4 +457,4 @@ def set_command(
     if item.result is not None:
         out.print(nightly_table(item.result, f"#{inbox_id} repriced"))
     if item.status != PRICED:
-        err.print(f"[{STATUS_STYLE[item.status]}]{item.status}[/]: {item.reason}")
+        err.print(_status_line(item))

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from hotelops.cli.common import err, out, print_json, state, wants_json
+from hotelops.cli.common import err, literal, out, print_json, state, wants_json
 from hotelops.core.errors import NotFound
 from hotelops.core.pricing.promotions import (
     describe,
@@ -46,7 +47,9 @@ def import_command(
     if wants_json(ctx, json_out):
         print_json({"imported": [s.code for s in specs]})
     else:
-        err.print(f"imported {len(specs)} promotion(s): {', '.join(s.code for s in specs)}")
+        err.print(
+            f"imported {len(specs)} promotion(s): {', '.join(s.code for s in specs)}", markup=False
+        )
 
 
 @app.command("list")
@@ -66,15 +69,15 @@ def list_command(
     for row in rows:
         table.add_row(
             str(row.priority),
-            f"[bold]{row.code}[/]",
+            literal(row.code, "bold"),
             row.kind,
-            row.what,
+            literal(row.what),
             "yes" if row.auto_apply else "by hand",
             "yes" if row.exclusive else "",
             "yes" if row.wins_level else "",
-            ", ".join(row.agencies) or "all",
+            literal(", ".join(row.agencies) or "all"),
             "yes" if row.active else "no",
-            row.description,
+            literal(row.description),
         )
     out.print(table)
 
@@ -97,7 +100,8 @@ def show(
     if wants_json(ctx, json_out):
         print_json(data)
         return
-    table = Table("key", "value", title=f"{spec.code}: {describe(spec)}", title_justify="left")
+    title = escape(f"{spec.code}: {describe(spec)}")
+    table = Table("key", "value", title=title, title_justify="left")
     for key, value in data.items():
-        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+        table.add_row(key, literal(", ".join(value) if isinstance(value, list) else str(value)))
     out.print(table)

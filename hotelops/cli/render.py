@@ -8,7 +8,9 @@ from typing import Any
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
+from hotelops.cli.common import literal
 from hotelops.core.hotels import HotelSummary
 
 STATUS_STYLE = {
@@ -22,12 +24,15 @@ STATUS_STYLE = {
 
 def hotel_card(summary: HotelSummary) -> Group:
     """The hotel card: header, room types, and what the database holds."""
-    header = (
-        f"[bold]{summary.name}[/] ([bold cyan]{summary.code}[/])  {summary.city} "
-        f"{summary.country}\n"
-        f"business date [bold]{summary.business_date.isoformat()}[/]   currency "
-        f"{summary.currency}   time zone {summary.timezone}   "
-        f"[bold]{summary.total_rooms}[/] rooms, {summary.in_house_tonight} in house"
+    header = Text.assemble(
+        (summary.name, "bold"),
+        " (",
+        (summary.code, "bold cyan"),
+        f")  {summary.city} {summary.country}\nbusiness date ",
+        (summary.business_date.isoformat(), "bold"),
+        f"   currency {summary.currency}   time zone {summary.timezone}   ",
+        (str(summary.total_rooms), "bold"),
+        f" rooms, {summary.in_house_tonight} in house",
     )
     rooms = Table(title="Room types", title_justify="left", expand=False)
     for column, justify in [
@@ -42,9 +47,9 @@ def hotel_card(summary: HotelSummary) -> Group:
         rooms.add_column(column, justify=justify)  # type: ignore[arg-type]
     for rt in summary.room_types:
         rooms.add_row(
-            f"[bold]{rt.code}[/]",
-            rt.name,
-            rt.group,
+            literal(rt.code, "bold"),
+            literal(rt.name),
+            literal(rt.group),
             str(rt.rooms),
             str(rt.std_adults),
             str(rt.max_adults),
@@ -63,9 +68,9 @@ def hotel_card(summary: HotelSummary) -> Group:
         for k, n in sorted(summary.reservations_by_status.items())
     )
     flags = summary.guest_flags
-    rows: list[tuple[str, int, str]] = [
-        ("boards", c["boards"], " ".join(summary.boards)),
-        ("markets", c["markets"], " ".join(summary.markets)),
+    rows: list[tuple[str, int, str | Text]] = [
+        ("boards", c["boards"], literal(" ".join(summary.boards))),
+        ("markets", c["markets"], literal(" ".join(summary.markets))),
         (
             "segments / sources",
             c["segments"] + c["sources"],

@@ -11,11 +11,11 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from hotelops.cli.common import err, out, print_json, state, wants_json
+from hotelops.cli.common import err, literal, out, print_json, state, wants_json
 from hotelops.core.errors import HotelopsError
 from hotelops.core.scan.inspect import inspect_file
 from hotelops.core.scan.runner import (
@@ -129,7 +129,7 @@ def _scan_once(app_state, request: ScanRequest, *, show_progress: bool) -> ScanR
         return run_scan(db, app_state.config, request)
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # names a folder or a mailbox
         TextColumn("[bold]{task.completed}[/] messages"),
         TimeElapsedColumn(),
         console=err,
@@ -212,11 +212,11 @@ def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
             else ""
         )
         if s.failed_source:  # what failed is the error line below the table
-            label, name = f"[bold red]{escape(s.label)}[/]", "[red]not read[/]"
+            label, name = literal(s.label, "bold red"), Text("not read", style="red")
         elif s.operator_code:
-            label, name = escape(s.label), escape(s.operator_name)
+            label, name = literal(s.label), literal(s.operator_name)
         else:
-            label, name = f"[yellow]{s.label}[/]", escape(s.operator_name)
+            label, name = literal(s.label, "yellow"), literal(s.operator_name)
         table.add_row(
             label,
             name,
@@ -247,11 +247,12 @@ def _show(report: ScanReport, *, as_json: bool, quiet: bool) -> None:
 def _print_problems(lines: list[LogLine]) -> None:
     """Errors and warnings on stderr, each named by its operator or source."""
     for line in lines:
-        err.print(
-            f"[{LEVEL_STYLE[line.level]}]{line.level}[/] {escape(log_subject(line))}: "
-            f"{escape(line.message)}",
-            soft_wrap=True,
-        )
+        err.print(_problem(line.level, log_subject(line), line.message), soft_wrap=True)
+
+
+def _problem(level: str, subject: str, message: str) -> Text:
+    """``error JET2: message``, the level coloured, the message as written."""
+    return Text.assemble((level, LEVEL_STYLE[level]), f" {subject}: {message}")
 
 
 def _n(value: int, style: str) -> str:
@@ -293,8 +294,8 @@ def log_command(
         table.add_row(
             f"{line.at:%Y-%m-%d %H:%M:%S}",
             f"[{LEVEL_STYLE.get(line.level, '')}]{line.level}[/]",
-            escape(log_subject(line)),
-            escape(line.message),
+            literal(log_subject(line)),
+            literal(line.message),
         )
     out.print(table)
 
@@ -333,7 +334,7 @@ def status_command(
     table = Table("operator", "total", "new", "changed", "error", "last scan")
     for r in runs:
         table.add_row(
-            escape(run_label(r)),
+            literal(run_label(r)),
             str(r.total),
             _n(r.new, "green"),
             _n(r.changed, "cyan"),
@@ -342,7 +343,7 @@ def status_command(
         )
     out.print(table)
     for source, problem in problems.items():
-        err.print(f"[bold red]error[/] {escape(source)}: {escape(problem)}", soft_wrap=True)
+        err.print(_problem("error", source, problem), soft_wrap=True)
 
 
 @app.command("parse")
@@ -368,23 +369,28 @@ def parse_command(
         print_json(asdict(result))
         raise typer.Exit(1 if result.error else 0)
     out.print(
-        f"[bold]{file.name}[/]: format {result.format}, operator "
-        f"[bold]{result.operator_code or '?'}[/]"
-        + (f", sender {result.sender}" if result.sender else "")
+        Text.assemble(
+            (file.name, "bold"),
+            f": format {result.format}, operator ",
+            (result.operator_code or "?", "bold"),
+            f", sender {result.sender}" if result.sender else "",
+        )
     )
     if result.fields:
         table = Table("field", "value", "rule", title="template", title_justify="left")
         for name, value, rule in result.fields:
-            table.add_row(name, value or "[red]—[/]", f"[dim]{rule}[/]")
+            table.add_row(
+                literal(name), literal(value) if value else "[red]—[/]", literal(rule, "dim")
+            )
         out.print(table)
     for index, reservation in enumerate(result.reservations, 1):
         table = Table("field", "value", title=f"reservation {index}", title_justify="left")
         for key, value in reservation.items():
             if value not in (None, "", [], 0) or key in ("voucher", "check_in", "check_out"):
-                table.add_row(key, str(value))
+                table.add_row(key, literal(str(value)))
         out.print(table)
     if result.error:
-        err.print(f"[bold red]error:[/] {result.error}")
+        err.print(Text.assemble(("error:", "bold red"), f" {result.error}"))
         raise typer.Exit(1)
 
 

@@ -119,13 +119,13 @@ async def test_space_selects_and_moves_down_so_four_presses_select_four_rows(
         assert grid.selected == set(first_four)
         assert "4 selected" in status_line(grid)
         table = grid.query_one(PageTable)
-        assert [table.get_cell(str(i), "sel") for i in first_four] == ["●"] * 4
+        assert [str(table.get_cell(str(i), "sel")) for i in first_four] == ["●"] * 4
         assert grid.page_ids[table.cursor_row] == grid.page_ids[4]
         # up and space again unselects the fourth (and moves on to the fifth row)
         await pilot.press("up", "space")
         assert grid.selected == set(first_four[:3])
         assert "3 selected" in status_line(grid)
-        assert table.get_cell(str(first_four[3]), "sel") == ""
+        assert str(table.get_cell(str(first_four[3]), "sel")) == ""
         assert grid.page_ids[table.cursor_row] == grid.page_ids[4]
 
 
@@ -273,7 +273,7 @@ async def test_filter_modal_picks_several_operators(db: Database) -> None:
         grid = await settle(pilot)
         assert set(grid.filter.operators) == {"TUIP", "PEGS"}
         assert grid.page_ids == expected
-        assert {grid.query_one(PageTable).get_cell(str(i), "operator") for i in expected} == {
+        assert {str(grid.query_one(PageTable).get_cell(str(i), "operator")) for i in expected} == {
             "TUIP",
             "PEGS",
         }

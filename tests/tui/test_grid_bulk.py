@@ -170,9 +170,9 @@ async def test_confirm_and_save_selected_one_ready_one_blocked(db: Database) -> 
         await pilot.press("4")
         grid = await grid_of(pilot)
         table = grid.query_one(PageTable)
-        assert table.get_cell(str(ready), "hotel_res") == str(saved.id)
+        assert str(table.get_cell(str(ready), "hotel_res")) == str(saved.id)
         assert str(table.get_cell(str(ready), "status")) == "approved"
-        assert table.get_cell(str(blocked), "hotel_res") == ""
+        assert str(table.get_cell(str(blocked), "hotel_res")) == ""
 
 
 async def test_escape_in_the_preview_decides_nothing(db: Database) -> None:

@@ -100,7 +100,7 @@ async def test_f3_and_the_palette_open_the_screen_with_the_demo_operators(db: Da
         ops = screen.query_one("#ops-table", DataTable)
         assert [row.value for row in ops.rows] == codes
         hbd = ops.get_row("HBD")
-        assert (str(hbd[0]), str(hbd[1]), str(hbd[2]), hbd[3]) == (
+        assert (str(hbd[0]), str(hbd[1]), str(hbd[2]), str(hbd[3])) == (
             "HBD",
             str(len(gaps)),
             "3",

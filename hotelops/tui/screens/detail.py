@@ -63,6 +63,7 @@ from hotelops.core.money import format_money
 from hotelops.core.pricing.engine import PriceOptions
 from hotelops.core.pricing.service import InboxPrice, price_inbox
 from hotelops.core.sales import option_date_text
+from hotelops.tui.literal import TextTable
 from hotelops.tui.screens import detail_modals as modals
 from hotelops.tui.screens import detail_tools as tools
 
@@ -275,24 +276,24 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("loading…", id="detail-header")
-        yield Static("", id="detail-status")
+        yield Static("", id="detail-status", markup=False)
         with Horizontal(id="detail-panels"):
             yield Static("", id="detail-mapping")
             yield Static("", id="detail-sales")
         with TabbedContent(id="detail-tabs"):
             with TabPane("Guests", id="tab-guests"):
-                yield DataTable(id="guests-table", cursor_type="row", zebra_stripes=True)
+                yield TextTable(id="guests-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Prices", id="tab-prices"), VerticalScroll():
                 yield Static("", id="prices-summary")
                 yield Static("", id="prices-options")
-                yield DataTable(id="prices-table", cursor_type="row", zebra_stripes=True)
+                yield TextTable(id="prices-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Documents", id="tab-documents"):
-                yield DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
+                yield TextTable(id="documents-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Extra info", id="tab-extra"), VerticalScroll():
                 yield Static("", id="extra-info")
             with TabPane("Versions/Log", id="tab-log"), VerticalScroll():
-                yield DataTable(id="versions-table", cursor_type="row")
-                yield DataTable(id="log-table", cursor_type="row")
+                yield TextTable(id="versions-table", cursor_type="row")
+                yield TextTable(id="log-table", cursor_type="row")
         yield Static("", id="detail-message")
         with Horizontal(id="action-bar"):
             for button_id, _action in ACTIONS:
@@ -377,7 +378,7 @@ class DetailScreen(Screen[None]):
     def _show_load_error(self, message: str) -> None:
         self.query_one("#detail-header", Static).update(Text(message, style="bold red"))
         self._message(message, error=True)
-        self.notify(message, severity="error")
+        self.notify(message, severity="error", markup=False)
 
     def _show(self, data: DetailData) -> None:
         self.data = data
@@ -581,7 +582,7 @@ class DetailScreen(Screen[None]):
                 f"the command in their mail ({vote_command(self.inbox_id)})"
             )
             self._message(message)
-            self.notify(message)
+            self.notify(message, markup=False)
             return
         if approval is not None and approval.status == "approved":
             self.notify(f"internal approval #{approval.id} is approved")
@@ -594,7 +595,7 @@ class DetailScreen(Screen[None]):
     def _voted(self, result: str | None) -> None:
         if result:
             self._message(result)
-            self.notify(result)
+            self.notify(result, markup=False)
             self.action_reload()
 
     def action_map(self) -> None:
@@ -657,7 +658,7 @@ class DetailScreen(Screen[None]):
             return
         match = data.guests[min(table.cursor_row, len(data.guests) - 1)]
         if not match.candidates:
-            self.notify(f"{match.name}: no possible guest profiles to link")
+            self.notify(f"{match.name}: no possible guest profiles to link", markup=False)
             return
         self.app.push_screen(
             modals.GuestLinkModal(self.db, data.hotel.code, self.inbox_id, match, self.user),
@@ -866,7 +867,7 @@ class DetailScreen(Screen[None]):
         self._message(shown + ("\n" + hint if hint else ""), error=True)
         if hint:
             message += "\n" + hint
-        self.notify(message, title="refused", severity="error", timeout=10)
+        self.notify(message, title="refused", severity="error", timeout=10, markup=False)
         if changed:
             # Someone else decided, or the operator sent a new version: show what is there now.
             self.action_reload()
@@ -876,7 +877,7 @@ class DetailScreen(Screen[None]):
         # The overrides were for this decision; the next one starts from the guards again.
         self.overrides = Overrides()
         self._message(message.replace("\n", "; "))
-        self.notify(message, severity="warning" if warn else "information")
+        self.notify(message, severity="warning" if warn else "information", markup=False)
         self.action_reload()
 
 

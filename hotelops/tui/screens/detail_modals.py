@@ -70,6 +70,7 @@ from hotelops.core.sales import (
     sales_options,
     set_sales,
 )
+from hotelops.tui.literal import TextTable
 
 T = TypeVar("T")
 
@@ -148,7 +149,7 @@ class HotelopsModal(ModalScreen[T], Generic[T]):
         """Show a refusal in the modal (it stays open)."""
         self.busy = False
         error = self.query_one(".modal-error", Static)
-        error.update(message)
+        error.update(Text(message))  # the core's words, names and codes as written
         error.set_class(bool(message), "-shown")
 
     def clear_error(self) -> None:
@@ -227,6 +228,7 @@ class MappingPicker(HotelopsModal[str | None]):
                     else f"Map what {self.operator_code} means when it sends no {label}"
                 ),
                 classes="modal-title",
+                markup=False,
             )
             yield Static("", classes="modal-error")
             yield Input(placeholder="filter codes (type to narrow)", id="map-filter")
@@ -398,9 +400,10 @@ class GuestLinkModal(HotelopsModal[int | None]):
             yield Label(
                 f"#{self.inbox_id} guest {self.match.seq}: {self.match.name}{linked}",
                 classes="modal-title",
+                markup=False,
             )
             yield Static("", classes="modal-error")
-            yield DataTable(id="guest-candidates", cursor_type="row", zebra_stripes=True)
+            yield TextTable(id="guest-candidates", cursor_type="row", zebra_stripes=True)
             yield Label(
                 "Enter links the highlighted profile · ↑↓ move · Esc cancel", classes="modal-hint"
             )
@@ -566,9 +569,9 @@ class SalesModal(HotelopsModal[bool | None]):
             select = self.query_one(widget_id, Select)
             default = defaults.get(widget_id, "")
             select.prompt = f"(agency default: {default})" if default else "(none)"
-            pairs = [(f"{c.code}  {c.name}".rstrip(), c.code) for c in choices]
+            pairs = [(Text(f"{c.code}  {c.name}".rstrip()), c.code) for c in choices]
             if value and value not in {c.code for c in choices}:
-                pairs.append((f"{value}  (not a code of the hotel)", value))
+                pairs.append((Text(f"{value}  (not a code of the hotel)"), value))
             select.set_options(pairs)
             select.value = value if value else Select.NULL
         self.query_one("#sales-option-date", Input).value = now.option_date
@@ -690,7 +693,7 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
         with Vertical(classes="modal-box"):
             yield Label(f"Price options of #{self.inbox_id}", classes="modal-title")
             yield Static("", classes="modal-error")
-            yield Static("", id="price-summary", classes="modal-hint")
+            yield Static("", id="price-summary", classes="modal-hint", markup=False)
             with VerticalScroll(id="price-scroll"):
                 yield Checkbox("Manual price active", id="price-manual-active", compact=True)
                 yield Checkbox(
@@ -811,7 +814,7 @@ class PriceOptionsModal(HotelopsModal[bool | None]):
                 (c, "(not an active promotion)") for c in chosen if c not in known
             ]
             selection.add_options(
-                [(f"{code}  {text}".rstrip(), code, code in chosen) for code, text in items]
+                [(Text(f"{code}  {text}".rstrip()), code, code in chosen) for code, text in items]
             )
             highlight_first(selection)
         self.query_one("#price-manual-active", Checkbox).focus()
@@ -939,7 +942,7 @@ class ApproversModal(HotelopsModal[bool | None]):
             yield Static("", classes="modal-error")
             yield SelectionList[str](id="approvers-list")
             yield Input(placeholder="note for the approvers", id="approvers-note")
-            yield Static("", id="approvers-status")
+            yield Static("", id="approvers-status", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Send (ctrl+s)", id="approvers-send", variant="primary")
                 yield Button("Cancel (esc)", id="approvers-cancel")
@@ -969,7 +972,7 @@ class ApproversModal(HotelopsModal[bool | None]):
     def _show(self, choices: list[ApproverChoice], state: str) -> None:
         selection = self.query_one("#approvers-list", SelectionList)
         selection.add_options(
-            [(f"{c.username:<16} {c.name}  <{c.email}>", c.username) for c in choices]
+            [(Text(f"{c.username:<16} {c.name}  <{c.email}>"), c.username) for c in choices]
         )
         if choices:
             selection.highlighted = 0
@@ -1070,10 +1073,11 @@ class VoteModal(HotelopsModal[str | None]):
             yield Label(
                 f"Internal approval #{a.id} of #{self.inbox_id}: your vote, {self.user}",
                 classes="modal-title",
+                markup=False,
             )
             asked = f"asked by {a.started_by}" + (f": {a.note}" if a.note else "")
-            yield Static(asked, id="vote-asked")
-            yield Static(f"waiting for {', '.join(a.waiting)}", id="vote-waiting")
+            yield Static(asked, id="vote-asked", markup=False)
+            yield Static(f"waiting for {', '.join(a.waiting)}", id="vote-waiting", markup=False)
             yield Static("", classes="modal-error")
             yield Input(placeholder="note with the vote (optional)", id="vote-note")
             with Horizontal(classes="modal-buttons"):
@@ -1160,7 +1164,7 @@ class DuplicatesModal(HotelopsModal[tuple[str, int | None] | None]):
         with Vertical(classes="modal-box"):
             yield Label(f"Possible reservations: {len(self.duplicates)}", classes="modal-title")
             yield Static("", classes="modal-error")
-            yield DataTable(id="duplicates-table", cursor_type="row", zebra_stripes=True)
+            yield TextTable(id="duplicates-table", cursor_type="row", zebra_stripes=True)
             yield Label(
                 "l / Enter link to the highlighted one · n new booking · Esc cancel",
                 classes="modal-hint",
@@ -1313,8 +1317,8 @@ class ConfirmDecision(HotelopsModal[bool | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label(f"#{self.inbox_id}: {self.words}?", classes="modal-title")
-            yield Static(self.price_line, id="decision-price")
+            yield Label(f"#{self.inbox_id}: {self.words}?", classes="modal-title", markup=False)
+            yield Static(self.price_line, id="decision-price", markup=False)
             yield Static(f"overrides: {overrides_words(self.overrides)}", id="decision-overrides")
             yield Static("checking the guards…", id="decision-checks")
             yield Static("", classes="modal-error")
@@ -1438,7 +1442,12 @@ class DocumentModal(HotelopsModal[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label(f"Document #{self.document_id}", id="document-title", classes="modal-title")
+            yield Label(
+                f"Document #{self.document_id}",
+                id="document-title",
+                classes="modal-title",
+                markup=False,  # it names the file
+            )
             yield Static("", classes="modal-error")
             with VerticalScroll(id="document-scroll"):
                 yield Static("loading…", id="document-text")
@@ -1446,6 +1455,7 @@ class DocumentModal(HotelopsModal[None]):
                 "o opens it in the system viewer · ↑↓ PgUp PgDn scroll · Esc closes",
                 id="document-status",
                 classes="modal-hint",
+                markup=False,
             )
         yield Footer()
 

@@ -40,6 +40,7 @@ from hotelops.core.history import (
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import VersionInfo, inbox_detail
 from hotelops.core.money import format_money
+from hotelops.tui.literal import TextTable
 from hotelops.tui.screens.detail_modals import HotelopsModal
 
 CONTENT_STYLE = {"new": "green", "modification": "cyan", "cancellation": "bold red"}
@@ -89,8 +90,13 @@ class ForecastModal(HotelopsModal[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label(f"#{self.inbox_id}: forecast", id="forecast-title", classes="modal-title")
-            yield DataTable(id="forecast-table", cursor_type="row", zebra_stripes=True)
+            yield Label(
+                f"#{self.inbox_id}: forecast",
+                id="forecast-title",
+                classes="modal-title",
+                markup=False,  # it names the voucher and the room type
+            )
+            yield TextTable(id="forecast-table", cursor_type="row", zebra_stripes=True)
             yield Static("loading…", id="forecast-summary")
             yield Static("", classes="modal-error")
             yield Label("red: not enough rooms left · Esc close", classes="modal-hint")
@@ -229,6 +235,7 @@ class VersionDiffModal(HotelopsModal[None]):
                 f"{self.voucher} version {v.version_no} ({v.content}), received "
                 f"{v.received_at:%Y-%m-%d %H:%M}",
                 classes="modal-title",
+                markup=False,
             )
             with VerticalScroll(id="version-scroll"):
                 yield Static(version_diff_text(v), id="version-diff")
@@ -278,7 +285,10 @@ class PrintModal(HotelopsModal[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(
-                f"#{self.inbox_id}: confirmation form", id="print-title", classes="modal-title"
+                f"#{self.inbox_id}: confirmation form",
+                id="print-title",
+                classes="modal-title",
+                markup=False,
             )
             with VerticalScroll(id="print-scroll"):
                 yield Static("loading…", id="print-text")
@@ -358,7 +368,7 @@ class PrintModal(HotelopsModal[None]):
         self.saved = path
         message = f"saved the confirmation form to {path.resolve()}"
         self.query_one("#print-status", Static).update(Text(message, style="green"))
-        self.notify(message)
+        self.notify(message, markup=False)
 
 
 # -- operator history (Operatör Geçmişi) ---------------------------------------------------------
@@ -398,12 +408,17 @@ class HistoryModal(HotelopsModal[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(
-                f"#{self.inbox_id}: operator history", id="history-title", classes="modal-title"
+                f"#{self.inbox_id}: operator history",
+                id="history-title",
+                classes="modal-title",
+                markup=False,
             )
             yield Label("Versions of this voucher", id="history-versions-heading")
-            yield DataTable(id="history-versions", cursor_type="row", zebra_stripes=True)
-            yield Label("", id="history-reservations-heading", classes="history-heading")
-            yield DataTable(id="history-reservations", cursor_type="row", zebra_stripes=True)
+            yield TextTable(id="history-versions", cursor_type="row", zebra_stripes=True)
+            yield Label(
+                "", id="history-reservations-heading", classes="history-heading", markup=False
+            )
+            yield TextTable(id="history-reservations", cursor_type="row", zebra_stripes=True)
             yield Static("", classes="modal-error")
             yield Label(
                 "Enter opens the highlighted reservation · Tab switches tables · Esc close",
@@ -551,9 +566,9 @@ class ReservationCardModal(HotelopsModal[None]):
             with VerticalScroll(id="card-scroll"):
                 yield Static("loading…", id="card-text")
                 yield Label("Nights", classes="card-heading")
-                yield DataTable(id="card-nights", cursor_type="row", zebra_stripes=True)
+                yield TextTable(id="card-nights", cursor_type="row", zebra_stripes=True)
                 yield Label("Guests", classes="card-heading")
-                yield DataTable(id="card-guests", cursor_type="row", zebra_stripes=True)
+                yield TextTable(id="card-guests", cursor_type="row", zebra_stripes=True)
             yield Static("", classes="modal-error")
             yield Label("Esc close", classes="modal-hint")
         yield Footer()

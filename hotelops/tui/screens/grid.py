@@ -36,7 +36,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
+from textual.widgets import Footer, Header, Input, Static, Tab, Tabs
 from textual.worker import get_current_worker
 
 from hotelops.core.approval import (
@@ -72,6 +72,7 @@ from hotelops.core.pricing.service import (
     price_many,
     price_statuses,
 )
+from hotelops.tui.literal import TextTable
 from hotelops.tui.screens.grid_modals import (
     ConfirmBulk,
     FilterModal,
@@ -178,7 +179,9 @@ def _plain_cell(value: object) -> tuple[str, Style] | None:
         if "[" in value or "\n" in value or "\t" in value or value.count(":") > 1:
             return None  # markup, emoji codes or breaks: Rich knows best
         return value, Style.null()
-    if isinstance(value, Text) and not value.spans and "\n" not in value.plain:
+    if isinstance(value, Text) and not value.spans:
+        if "\n" in value.plain or "\t" in value.plain:
+            return None
         style = value.style
         return value.plain, Style.parse(style) if isinstance(style, str) else style
     return None
@@ -267,7 +270,7 @@ class GridQuery:
     start: PageKey | None = None
 
 
-class PageTable(DataTable[str | Text]):
+class PageTable(TextTable[str | Text]):
     """A DataTable that asks its screen for the next or previous page at its edges."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -450,13 +453,13 @@ class ReviewGrid(Screen[None]):
         )
         with Horizontal(id="filter-bar"):
             yield Input(placeholder="search voucher or guest name  ( / )", id="search")
-            yield Static("", id="filter-info")
+            yield Static("", id="filter-info", markup=False)  # quotes the search as typed
         table = PageTable(id="grid", cursor_type="row", zebra_stripes=True)
         self.columns_layout = self._wanted_layout()
         self.guests_width = self.columns_layout.guests_width
         self._add_columns(table)
         yield table
-        yield Static("loading…", id="status-line")
+        yield Static("loading…", id="status-line", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -644,7 +647,7 @@ class ReviewGrid(Screen[None]):
 
     def _show_error(self, message: str) -> None:
         self.query_one("#status-line", Static).update(Text(message, style="bold red"))
-        self.notify(message, severity="error")
+        self.notify(message, severity="error", markup=False)
 
     def _tab_name(self) -> str:
         return next(name for name, status in TABS.items() if status == self.filter.status)
@@ -705,7 +708,7 @@ class ReviewGrid(Screen[None]):
                 statuses = price_statuses(session, self._hotel, ids, self.tolerance())
         except HotelopsError as exc:
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.notify, str(exc), severity="warning")
+                self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_marks, request, statuses)

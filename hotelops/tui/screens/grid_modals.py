@@ -173,7 +173,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
                 )
             yield Label("Operators (Space ticks; none ticked = all)")
             yield OperatorList(id="operators")
-            yield Static("", id="filter-error")
+            yield Static("", id="filter-error", markup=False)
             with Horizontal(id="filter-buttons", classes="filter-row"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Clear all", id="clear")
@@ -206,7 +206,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
         listing.add_options(
             [
                 Selection(
-                    f"{c.code:<8} {c.name}  ({c.pending} pending)",
+                    Text(f"{c.code:<8} {c.name}  ({c.pending} pending)"),
                     c.code,
                     c.code.upper() in chosen,
                 )
@@ -217,7 +217,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
 
     def _error(self, message: str) -> None:
         self.query_one("#filter-error", Static).update(message)
-        self.notify(message, severity="error")
+        self.notify(message, severity="error", markup=False)
 
     def read_filter(self) -> InboxFilter:
         """The filter the form describes; ``InputError`` naming the field when a date is bad."""

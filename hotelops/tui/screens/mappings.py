@@ -43,6 +43,7 @@ from hotelops.core.operators import (
     operator_summaries,
     sender_rules,
 )
+from hotelops.tui.literal import TextTable
 from hotelops.tui.screens.detail_modals import MappingPicker
 
 TABS = ("tab-missing", "tab-mappings", "tab-senders")
@@ -98,7 +99,7 @@ def summary_text(op: OperatorSummary) -> Text:
     return text
 
 
-class MissingTable(DataTable[object]):
+class MissingTable(TextTable[object]):
     """The Missing tab's table: Enter maps the code under the cursor (shown in the footer)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -140,7 +141,7 @@ class ConfirmDelete(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Label(self.question, id="confirm-question")
+            yield Label(self.question, id="confirm-question", markup=False)
             yield Label(
                 "Pending reservations with this code wait for a mapping again.\n"
                 "y / Enter: delete · Escape / n: keep it"
@@ -233,7 +234,7 @@ class MappingsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="ops-body"):
-            yield DataTable(id="ops-table", cursor_type="row", zebra_stripes=True)
+            yield TextTable(id="ops-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="ops-right"):
                 yield Static("", id="ops-summary")
                 with TabbedContent(initial="tab-missing"):
@@ -242,10 +243,10 @@ class MappingsScreen(Screen[None]):
                             id="missing-table", cursor_type="row", zebra_stripes=True
                         )
                     with TabPane("Mappings", id="tab-mappings"):
-                        yield DataTable(id="mappings-table", cursor_type="row", zebra_stripes=True)
+                        yield TextTable(id="mappings-table", cursor_type="row", zebra_stripes=True)
                     with TabPane("Sender rules", id="tab-senders"):
-                        yield DataTable(id="senders-table", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="ops-status")
+                        yield TextTable(id="senders-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="ops-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -409,7 +410,7 @@ class MappingsScreen(Screen[None]):
         status.set_class(error, "-error")
         self.busy = False
         if error:
-            self.notify(message, severity="error", timeout=8)
+            self.notify(message, severity="error", timeout=8, markup=False)
 
     # --- tabs ----------------------------------------------------------------------------------
 

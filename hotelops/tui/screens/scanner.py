@@ -38,6 +38,7 @@ from hotelops.core.scan.runner import (
     scan_log,
     source_problems,
 )
+from hotelops.tui.literal import TextTable
 
 LOG_LIMIT = 200
 #: How often the screen rereads the figures and the log, so that scans made elsewhere (``hotelops
@@ -150,8 +151,8 @@ class ScannerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="scanner-status")
-        yield DataTable(id="scanner-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="scanner-status", markup=False)
+        yield TextTable(id="scanner-table", cursor_type="row", zebra_stripes=True)
         yield RichLog(id="scanner-log", markup=False, wrap=True, max_lines=1000)
         yield Footer()
 
@@ -297,7 +298,7 @@ class ScannerScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self.query_one(RichLog).write(Text(message, style="bold red"))
-        self.notify(message, severity="error")
+        self.notify(message, severity="error", markup=False)
 
     # --- status line and timer -----------------------------------------------------------------
 
