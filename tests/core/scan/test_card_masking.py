@@ -22,6 +22,7 @@ from hotelops.core.demo import fixtures_dir
 from hotelops.core.hotelfile import import_hotel
 from hotelops.core.models import InboxDocument, InboxReservation, RawMessage
 from hotelops.core.scan.formats.mail import read_mail
+from hotelops.core.scan.inspect import inspect_file
 from hotelops.core.scan.masking import (
     mask_json,
     mask_mail,
@@ -235,3 +236,13 @@ def test_a_card_in_any_header_is_masked_and_the_rest_of_the_mail_is_kept() -> No
     assert mail.mime["X-Payment"] == "=?utf-8?q?kart_XXXX_XXXX_XXXX_1111_G=C3=BCvenlik_kodu_XXX?="
     assert mail.text == "VOUCHER NO    : 558120\nREMARKS : GÜVENLİK KODU XXX\n"
     assert mail.subject == "NEW BOOKING 558120" and archive.count(b"\r\n") >= 6
+
+
+def test_scan_parse_shows_no_card_data(hotel_db: Database) -> None:
+    corpus = card_corpus.cases()
+    for case in corpus:
+        operator = None if case.mail else case.name.split("-")[0]  # as its file name says
+        result = inspect_file(case.data, case.name, operator=operator, db=hotel_db)
+        assert result.error is None and result.reservations, case.name
+        shown = json.dumps([result.fields, result.reservations], ensure_ascii=False)
+        assert leaks(shown, corpus) == [], case.name
