@@ -239,6 +239,7 @@ class Ingestor:
             outcome.operator_code = message.operator_code
             outcome.unmatched = message.unmatched
             outcome.error = message.error
+            outcome.warnings.extend(message.warnings)
             work.append((outcome, message, digest))
         with self.db.write() as session:
             self._store(session, work)

@@ -13,6 +13,7 @@ from hotelops.core.auditlog import jsonable
 from hotelops.core.db import Database
 from hotelops.core.models import Operator, SenderRule
 from hotelops.core.scan.formats.mail import explain_mail, load_templates, read_mail
+from hotelops.core.scan.masking import mask_text
 from hotelops.core.scan.model import ParseError
 from hotelops.core.scan.parse import detect_format, parse_message
 from hotelops.core.scan.senders import SenderRules
@@ -67,7 +68,12 @@ def inspect_file(
     )
     if parsed.format == "mail" and parsed.operator_code in templates:
         with contextlib.suppress(ParseError):
-            result.fields = explain_mail(read_mail(data), templates[parsed.operator_code])
+            result.fields = [
+                (name, mask_text(value), how)
+                for name, value, how in explain_mail(
+                    read_mail(data), templates[parsed.operator_code]
+                )
+            ]
     for reservation in parsed.reservations:
         data_dict = asdict(reservation)
         data_dict["attachments"] = [

@@ -6,16 +6,12 @@ the CPU work does not hold SQLite's write lock.
 
 from __future__ import annotations
 
-import email
-import email.encoders
-import email.policy
-from dataclasses import dataclass, field
-from email.message import Message
+from dataclasses import dataclass, field, fields
 
 from hotelops.core.scan.formats import jsonfeed, ota
 from hotelops.core.scan.formats.mail import MailTemplate, parse_mail, read_mail
-from hotelops.core.scan.masking import has_card, mask_bytes, mask_text
-from hotelops.core.scan.model import ParsedReservation, ParseError
+from hotelops.core.scan.masking import mask_json, mask_mail, mask_mail_bytes, mask_text, mask_xml
+from hotelops.core.scan.model import ParsedGuest, ParsedReservation, ParseError
 from hotelops.core.scan.senders import SenderRules
 from hotelops.core.scan.sources.base import RawItem
 
@@ -34,6 +30,7 @@ class ParsedMessage:
     reservations: list[ParsedReservation] = field(default_factory=list)
     error: str | None = None
     unmatched: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def detect_format(data: bytes, name: str = "") -> str:
@@ -64,7 +61,7 @@ def parse_message(
     fmt = item.format or detect_format(item.data, item.source_ref)
     if fmt == "mail":
         return _parse_mail(item, rules, templates)
-    archive = mask_bytes(item.data)
+    archive = mask_json(item.data) if fmt == "json" else mask_xml(item.data)
     parsed = ParsedMessage(
         format=fmt,
         archive_bytes=archive,
@@ -110,21 +107,27 @@ def _parse_mail(
 ) -> ParsedMessage:
     parsed = ParsedMessage(
         format="mail",
-        archive_bytes=mask_bytes(item.data),
+        archive_bytes=item.data,
         operator_code=item.operator_code,
         message_id=item.message_id,
     )
     try:
         message = read_mail(item.data)
     except ParseError as exc:
+        parsed.archive_bytes = mask_mail_bytes(item.data)
         parsed.error = mask_text(str(exc))
         parsed.operator_code = parsed.operator_code or _hinted(item, set(templates))
         return parsed
+    masked = mask_mail(item.data, message)
+    parsed.archive_bytes = masked.archive
+    message.attachments = masked.attachments
+    parsed.warnings = [
+        f"attachment {name} holds card data: not stored as a document, and replaced in the "
+        "archived mail by a note saying so"
+        for name in masked.removed
+    ]
     parsed.sender = message.sender
     parsed.message_id = parsed.message_id or message.message_id
-    if has_card(message.text) or has_card(message.html):
-        # The card is in an encoded part (base64, or split by quoted-printable): re-encode.
-        parsed.archive_bytes = _mask_mail_parts(parsed.archive_bytes)
     if not parsed.operator_code:
         parsed.operator_code = (
             rules.match(message.sender)
@@ -151,43 +154,29 @@ def _parse_mail(
         parsed.reservations = [_masked(r) for r in parse_mail(message, template)]
     except ParseError as exc:
         parsed.error = mask_text(str(exc))
+    if parsed.warnings and parsed.reservations:
+        vouchers = ", ".join(sorted({r.voucher for r in parsed.reservations}))
+        parsed.warnings = [f"{line} (voucher {vouchers})" for line in parsed.warnings]
     return parsed
 
 
-_TEXT_FIELDS = ("agency_note", "cancellation_note", "operator_agency")
+#: What identifies a reservation is kept as sent; every other text field is free text.
+_IDENTITY = frozenset({"voucher", "operator_res_id", "ack_id", "operator_code", "hotel_code"})
+_TEXT_FIELDS = tuple(
+    f.name for f in fields(ParsedReservation) if f.type in ("str", str) and f.name not in _IDENTITY
+)
+_GUEST_TEXT_FIELDS = tuple(f.name for f in fields(ParsedGuest) if f.type in ("str", str))
 
 
 def _masked(reservation: ParsedReservation) -> ParsedReservation:
+    """Card data in the free text the reservation carries (notes, names ...) masked."""
     for name in _TEXT_FIELDS:
         value = getattr(reservation, name)
         if value:
             setattr(reservation, name, mask_text(value))
+    for guest in reservation.guests:
+        for name in _GUEST_TEXT_FIELDS:
+            value = getattr(guest, name)
+            if value:
+                setattr(guest, name, mask_text(value))
     return reservation
-
-
-def _mask_mail_parts(data: bytes) -> bytes:
-    message: Message = email.message_from_bytes(data, policy=email.policy.compat32)
-    for part in message.walk():
-        if part.get_content_maintype() != "text" or part.is_multipart():
-            continue
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
-            continue
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            text = payload.decode(charset, errors="replace")
-        except LookupError:
-            charset = "utf-8"
-            text = payload.decode(charset, errors="replace")
-        if not has_card(text):
-            continue
-        encoding = (part.get("Content-Transfer-Encoding") or "").lower()
-        del part["Content-Transfer-Encoding"]
-        part.set_payload(mask_text(text).encode(charset, errors="replace"))
-        if encoding == "base64":
-            email.encoders.encode_base64(part)
-        elif encoding == "quoted-printable":
-            email.encoders.encode_quopri(part)
-        else:
-            part["Content-Transfer-Encoding"] = encoding or "8bit"
-    return message.as_bytes(policy=email.policy.compat32)

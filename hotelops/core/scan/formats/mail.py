@@ -58,7 +58,8 @@ without a cancellation date, the mail's date. With ``[rooms]`` every room block 
 own reservation, ``operator_res_id = "<voucher>-<room number>"``.
 
 HTML-only mails are read as text (``html_to_text``): a line per table row or block, cells
-joined by " | ". Card numbers are left as sent: ingest masks them before anything is stored.
+joined by " | ". Card data is left as sent: ``parse`` masks it (``masking.mask_mail``) before
+anything is stored.
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ class MailMessage:
     text: str = ""
     html: str = ""
     attachments: list[ParsedAttachment] = field(default_factory=list)
+    #: The parsed MIME tree, kept so that masking need not parse the mail again.
+    mime: Message | None = field(default=None, repr=False, compare=False)
 
 
 def read_mail(data: bytes) -> MailMessage:
@@ -137,6 +140,7 @@ def read_mail(data: bytes) -> MailMessage:
         text=text,
         html=body.html,
         attachments=body.attachments,
+        mime=message,
     )
 
 

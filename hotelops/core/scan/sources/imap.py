@@ -6,10 +6,16 @@ the result is filtered). When UIDVALIDITY changes the UIDs mean nothing any more
 searched again ``search_back_days`` back, and ingest skips what it has by content hash and
 Message-ID. Messages are fetched with ``BODY.PEEK[]`` in batches of explicit UIDs, so the server
 never sets ``\\Seen``.
+
+At debug level imapclient hands imaplib's protocol trace to the log, and that trace holds every
+fetched mail whole (card numbers and all). The trace is filtered here: the commands sent and
+the sizes read pass, nothing the server sends does; the source logs each message's size itself.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import ssl
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +36,50 @@ PRESETS = {
     "office365": ("outlook.office365.com", 993, True),
 }
 BATCH = 100
+
+_log = logging.getLogger(__name__)
+
+
+class _CommandsAndSizes(logging.Filter):
+    """imapclient's trace without mail in it: commands out, literal sizes and errors in.
+
+    What passes from imaplib: the commands sent (the login redacted by imapclient), ``read
+    literal size N``, and the server's response lines with their quoted strings blanked.
+    Dropped: the dumps of untagged responses (``untagged_responses[FETCH] += ...``), where the
+    bodies are, and any literal sent.
+    """
+
+    _PASSES = re.compile(
+        r"(?:> |< |\s*read literal size|\s*write literal size|(?:NO|BAD|BYE) response:"
+        r"|imaplib version|new IMAP4 connection|CAPABILITIES)"
+    )
+    _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return False
+        if message.lstrip().startswith("(literal)"):
+            return False  # a literal we send (APPEND): a whole mail
+        if record.name != "imapclient.imaplib":
+            return True  # imapclient's own lines: connected, logged in, commands
+        if not self._PASSES.match(message):
+            return False
+        if message.startswith("< "):
+            record.msg, record.args = self._QUOTED.sub('"…"', message)[:200], ()
+        return True
+
+
+_TRACE_FILTER = _CommandsAndSizes()
+
+
+def _filter_trace() -> None:
+    """Install the filter on imapclient's loggers once (a logger's filter misses its children)."""
+    for name in ("imapclient", "imapclient.imaplib"):
+        logger = logging.getLogger(name)
+        if _TRACE_FILTER not in logger.filters:
+            logger.addFilter(_TRACE_FILTER)
 
 
 class ImapSource:
@@ -70,6 +120,7 @@ class ImapSource:
             )
         except ConfigError as exc:
             raise SourceError(str(exc)) from None
+        _filter_trace()
         try:
             client = IMAPClient(
                 host, port=port, ssl=use_ssl, ssl_context=self.ssl_context, timeout=self.timeout
@@ -152,6 +203,7 @@ class ImapSource:
                 body = data.get(b"BODY[]")
                 if not isinstance(body, bytes):
                     continue
+                _log.debug("%s UID %d: %d bytes", self.account.folder, uid, len(body))
                 when = data.get(b"INTERNALDATE")
                 received = (
                     when.astimezone(UTC)
