@@ -186,6 +186,11 @@ async def test_the_demo_dashboards_scanner_rescans_the_demo_folders(tmp_path: Pa
 
 
 def test_tui_refuses_a_database_without_the_hotel_before_it_starts(tmp_path: Path) -> None:
+    missing = CliRunner().invoke(cli_app, ["--db", str(tmp_path / "missing.db"), "tui"])
+    assert missing.exit_code == 2
+    assert "no database at" in missing.output and "hotelops demo" in missing.output
+    assert not (tmp_path / "missing.db").exists()
+    open_database(str(tmp_path / "empty.db")).dispose()
     empty = CliRunner().invoke(cli_app, ["--db", str(tmp_path / "empty.db"), "tui"])
     assert empty.exit_code == 2
     assert "holds no hotel yet" in empty.output and "hotelops demo" in empty.output
