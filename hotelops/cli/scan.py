@@ -18,6 +18,7 @@ from rich.table import Table
 from hotelops.cli.common import err, out, print_json, state, wants_json
 from hotelops.core.errors import HotelopsError
 from hotelops.core.scan.inspect import inspect_file
+from hotelops.core.scan.limits import ScanLimits
 from hotelops.core.scan.runner import (
     LogLine,
     ScanReport,
@@ -362,7 +363,11 @@ def parse_command(
     """Show what hotelops reads from one message (for mail: what each template rule found)."""
     app_state = state(ctx)
     result = inspect_file(
-        file.read_bytes(), file.name, operator=operator, db=_optional_db(app_state)
+        file.read_bytes(),
+        file.name,
+        operator=operator,
+        db=_optional_db(app_state),
+        limits=ScanLimits.from_settings(app_state.config.settings.scan),
     )
     if wants_json(ctx, json_out):
         print_json(asdict(result))

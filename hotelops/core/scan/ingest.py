@@ -47,6 +47,7 @@ from hotelops.core.models import (
 )
 from hotelops.core.scan.formats.mail import MailTemplate
 from hotelops.core.scan.formats.ota import STAY_NOT_SENT
+from hotelops.core.scan.limits import DEFAULT_LIMITS, ScanLimits
 from hotelops.core.scan.model import ParsedAttachment, ParsedGuest, ParsedReservation
 from hotelops.core.scan.parse import ParsedMessage, parse_message
 from hotelops.core.scan.senders import SenderRules
@@ -152,9 +153,11 @@ class Ingestor:
         templates: dict[str, MailTemplate],
         documents_dir: Path,
         max_attachment_bytes: int = 20 * 1024 * 1024,
+        limits: ScanLimits = DEFAULT_LIMITS,
         now: Callable[[], datetime],
     ) -> None:
         self.db = db
+        self.limits = limits
         self.templates = templates
         self.documents_dir = documents_dir
         self.max_attachment_bytes = max_attachment_bytes
@@ -180,7 +183,11 @@ class Ingestor:
     def parse(self, item: RawItem) -> ParsedMessage:
         """Parse one item (no database work)."""
         return parse_message(
-            item, rules=self.rules, templates=self.templates, operator_codes=set(self.operator_ids)
+            item,
+            rules=self.rules,
+            templates=self.templates,
+            operator_codes=set(self.operator_ids),
+            limits=self.limits,
         )
 
     def is_known(self, data: bytes) -> bool:

@@ -9,13 +9,22 @@ from __future__ import annotations
 import email
 import email.encoders
 import email.policy
+from contextlib import suppress
 from dataclasses import dataclass, field
 from email.message import Message
 
 from hotelops.core.scan.formats import jsonfeed, ota
-from hotelops.core.scan.formats.mail import MailTemplate, parse_mail, read_mail
+from hotelops.core.scan.formats.mail import MailTemplate, header_sender, parse_mail, read_mail
+from hotelops.core.scan.limits import (
+    DEFAULT_LIMITS,
+    HEAD_BYTES,
+    ScanLimits,
+    check_room_stays,
+    check_size,
+    megabytes,
+)
 from hotelops.core.scan.masking import has_card, mask_bytes, mask_text
-from hotelops.core.scan.model import ParsedReservation, ParseError
+from hotelops.core.scan.model import LimitError, ParsedReservation, ParseError
 from hotelops.core.scan.senders import SenderRules
 from hotelops.core.scan.sources.base import RawItem
 
@@ -34,6 +43,7 @@ class ParsedMessage:
     reservations: list[ParsedReservation] = field(default_factory=list)
     error: str | None = None
     unmatched: bool = False
+    over_limit: bool = False  # refused for one of the scan's limits, not parsed
 
 
 def detect_format(data: bytes, name: str = "") -> str:
@@ -59,11 +69,70 @@ def parse_message(
     rules: SenderRules,
     templates: dict[str, MailTemplate],
     operator_codes: set[str],
+    limits: ScanLimits = DEFAULT_LIMITS,
 ) -> ParsedMessage:
-    """Read one message. Errors are returned, not raised: a broken message is still archived."""
+    """Read one message. Errors are returned, not raised: a broken message is still archived.
+
+    That holds for anything that goes wrong while reading it: a message over a limit (size,
+    nesting, MIME parts, room stays) is refused before it is parsed, and an exception from a
+    parser (a fault in hotelops, not in the message) is that message's error too.
+    """
     fmt = item.format or detect_format(item.data, item.source_ref)
+    try:
+        check_size(len(item.data), limits.max_message_bytes, "the message", "max_message_mb")
+        if fmt == "mail":
+            return _parse_mail(item, rules, templates, limits)
+        what = "the JSON message" if fmt == "json" else "the XML message"
+        check_size(len(item.data), limits.max_xml_json_bytes, what, "max_xml_json_mb")
+        return _parse_document(item, fmt, operator_codes, limits)
+    except LimitError as exc:
+        problem = str(exc)
+        head_only = len(item.data) > limits.max_message_bytes
+        if head_only:
+            problem += f"; its first {megabytes(HEAD_BYTES)} is kept in the archive"
+        failed = _failed(item, fmt, problem, rules, operator_codes, head_only=head_only)
+        failed.over_limit = True
+        return failed
+    except Exception as exc:  # whatever it is, it must not stop the scan
+        return _failed(
+            item,
+            fmt,
+            f"reading it failed: {type(exc).__name__}: {exc} (a fault in hotelops, not in "
+            "the message: please report it; the message is kept in the archive)",
+            rules,
+            operator_codes,
+        )
+
+
+def _failed(
+    item: RawItem,
+    fmt: str,
+    problem: str,
+    rules: SenderRules,
+    operator_codes: set[str],
+    *,
+    head_only: bool = False,
+) -> ParsedMessage:
+    """A message that could not be read, archived with the problem (its head only, when the
+    message is over the size limit), under the operator its source or its sender names."""
+    parsed = ParsedMessage(
+        format=fmt,
+        archive_bytes=mask_bytes(item.data[:HEAD_BYTES] if head_only else item.data),
+        operator_code=item.operator_code,
+        message_id=item.message_id,
+        error=mask_text(problem),
+    )
     if fmt == "mail":
-        return _parse_mail(item, rules, templates)
+        with suppress(Exception):  # the headers alone may be unreadable too
+            parsed.sender = header_sender(item.data)
+            parsed.operator_code = parsed.operator_code or rules.match(parsed.sender) or ""
+    parsed.operator_code = parsed.operator_code or _hinted(item, operator_codes)
+    return parsed
+
+
+def _parse_document(
+    item: RawItem, fmt: str, operator_codes: set[str], limits: ScanLimits
+) -> ParsedMessage:
     archive = mask_bytes(item.data)
     parsed = ParsedMessage(
         format=fmt,
@@ -72,7 +141,13 @@ def parse_message(
         message_id=item.message_id,
     )
     try:
-        reservations = jsonfeed.parse(item.data) if fmt == "json" else ota.parse(item.data)
+        reservations = (
+            jsonfeed.parse(item.data, limits=limits)
+            if fmt == "json"
+            else ota.parse(item.data, limits=limits)
+        )
+    except LimitError:
+        raise
     except ParseError as exc:
         parsed.error = mask_text(str(exc))
         parsed.operator_code = parsed.operator_code or _hinted(item, operator_codes)
@@ -106,7 +181,7 @@ def _operator_from(reservations: list[ParsedReservation], operator_codes: set[st
 
 
 def _parse_mail(
-    item: RawItem, rules: SenderRules, templates: dict[str, MailTemplate]
+    item: RawItem, rules: SenderRules, templates: dict[str, MailTemplate], limits: ScanLimits
 ) -> ParsedMessage:
     parsed = ParsedMessage(
         format="mail",
@@ -115,7 +190,9 @@ def _parse_mail(
         message_id=item.message_id,
     )
     try:
-        message = read_mail(item.data)
+        message = read_mail(item.data, limits=limits)
+    except LimitError:
+        raise
     except ParseError as exc:
         parsed.error = mask_text(str(exc))
         parsed.operator_code = parsed.operator_code or _hinted(item, set(templates))
@@ -148,7 +225,11 @@ def _parse_mail(
         )
         return parsed
     try:
-        parsed.reservations = [_masked(r) for r in parse_mail(message, template)]
+        reservations = parse_mail(message, template)
+        check_room_stays(len(reservations), limits)
+        parsed.reservations = [_masked(r) for r in reservations]
+    except LimitError:
+        raise
     except ParseError as exc:
         parsed.error = mask_text(str(exc))
     return parsed

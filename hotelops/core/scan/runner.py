@@ -28,6 +28,7 @@ from hotelops.core.hotels import get_hotel
 from hotelops.core.models import Operator, ScanLogLine, ScanRun, SourceState
 from hotelops.core.scan.formats.mail import load_templates
 from hotelops.core.scan.ingest import Ingestor, IngestOutcome, PreparedBatch
+from hotelops.core.scan.limits import MB, ScanLimits
 from hotelops.core.scan.masking import mask_text
 from hotelops.core.scan.sources.base import RawItem, Source, SourceError, UnreadableSource
 from hotelops.core.scan.sources.folder import FolderSource
@@ -220,7 +221,8 @@ def run_scan(
         hotel.code,
         templates=load_templates(),
         documents_dir=documents_root(config, db.engine.url),
-        max_attachment_bytes=config.settings.scan.max_attachment_mb * 1_048_576,
+        max_attachment_bytes=config.settings.scan.max_attachment_mb * MB,
+        limits=ScanLimits.from_settings(config.settings.scan),
         now=clock,
     )
     report = ScanReport(
