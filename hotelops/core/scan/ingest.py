@@ -190,9 +190,9 @@ class Ingestor:
             limits=self.limits,
         )
 
-    def is_known(self, data: bytes) -> bool:
-        """True when these exact bytes were archived before."""
-        return hashlib.sha256(data).hexdigest() in self.known_hashes
+    def is_known(self, item: RawItem) -> bool:
+        """True when this exact message was archived before."""
+        return item.digest() in self.known_hashes
 
     def ingest(self, items: Iterable[RawItem]) -> list[IngestOutcome]:
         """Archive, parse and store a batch of messages in one transaction."""
@@ -206,7 +206,7 @@ class Ingestor:
         work: list[tuple[IngestOutcome, ParsedMessage | None, str]] = []
         to_parse: list[RawItem] = []
         for item in items:
-            digest = hashlib.sha256(item.data).hexdigest()
+            digest = item.digest()
             outcome = IngestOutcome(item=item, operator_code=item.operator_code)
             if digest in self.known_hashes or digest in self._claimed:
                 outcome.duplicate = True
@@ -279,7 +279,7 @@ class Ingestor:
                     "message_id": parsed.message_id[:300],
                     "sender": raw.sender,
                     "content": parsed.archive_bytes,
-                    "size": len(item.data),
+                    "size": item.full_size,
                     "sha256": digest,
                     "received_at": item.received_at,
                     "parse_error": parsed.error,

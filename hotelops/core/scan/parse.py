@@ -79,15 +79,15 @@ def parse_message(
     """
     fmt = item.format or detect_format(item.data, item.source_ref)
     try:
-        check_size(len(item.data), limits.max_message_bytes, "the message", "max_message_mb")
+        check_size(item.full_size, limits.max_message_bytes, "the message", "max_message_mb")
         if fmt == "mail":
             return _parse_mail(item, rules, templates, limits)
         what = "the JSON message" if fmt == "json" else "the XML message"
-        check_size(len(item.data), limits.max_xml_json_bytes, what, "max_xml_json_mb")
+        check_size(item.full_size, limits.max_xml_json_bytes, what, "max_xml_json_mb")
         return _parse_document(item, fmt, operator_codes, limits)
     except LimitError as exc:
         problem = str(exc)
-        head_only = len(item.data) > limits.max_message_bytes
+        head_only = item.full_size > limits.max_message_bytes
         if head_only:
             problem += f"; its first {megabytes(HEAD_BYTES)} is kept in the archive"
         failed = _failed(item, fmt, problem, rules, operator_codes, head_only=head_only)

@@ -145,16 +145,19 @@ def build_sources(
     config: LoadedConfig, request: ScanRequest, hotel_code: str, env: dict[str, str] | None = None
 ) -> list[Source]:
     """The sources a request names, from the config (or the ad-hoc folders)."""
+    settings = config.settings.scan
+    limits = ScanLimits.from_settings(settings)
+    max_bytes = limits.max_message_bytes
     if request.folders:
         return [
             FolderSource(
                 request.folders,
                 operator_code=request.folder_operator,
                 recursive=request.recursive,
+                max_bytes=max_bytes,
                 fix="check --folder",
             )
         ]
-    settings = config.settings.scan
     kinds = request.kinds or {"folder", "imap", "http"}
     sources: list[Source] = []
     if "folder" in kinds and settings.folder:
@@ -165,10 +168,14 @@ def build_sources(
         )
         # resolve(): the row and the message name /srv/var/inbox, not /srv/config/../var/inbox
         folder = config.resolve(settings.folder).resolve()
-        sources.append(FolderSource([folder], operator_code=request.folder_operator, fix=fix))
+        sources.append(
+            FolderSource(
+                [folder], operator_code=request.folder_operator, max_bytes=max_bytes, fix=fix
+            )
+        )
     if "imap" in kinds:
         sources.extend(
-            ImapSource(account, env=env)
+            ImapSource(account, env=env, max_bytes=max_bytes)
             for account in settings.imap
             if account.hotel in ("", hotel_code)
         )
@@ -181,7 +188,7 @@ def build_sources(
             if request.operator and endpoint.operator.upper() != request.operator.upper():
                 continue
             try:
-                sources.append(HttpOperatorSource(endpoint, hotel_code, env=env))
+                sources.append(HttpOperatorSource(endpoint, hotel_code, env=env, limits=limits))
             except SourceError as exc:  # a bad base_url: that operator's error
                 sources.append(
                     UnreadableSource(
@@ -364,7 +371,7 @@ def _store(
 def _fresh(items: Iterable[RawItem], ingestor: Ingestor, report: ScanReport) -> Iterator[RawItem]:
     """Skip what is archived already without parsing it (the rescan path)."""
     for item in items:
-        if ingestor.is_known(item.data):
+        if ingestor.is_known(item):
             report.skipped += 1
             continue
         yield item

@@ -16,7 +16,7 @@ from hotelops.core.scan import parse
 from hotelops.core.scan.formats import jsonfeed, ota
 from hotelops.core.scan.formats.mail import load_templates, read_mail
 from hotelops.core.scan.formats.xmlsafe import parse_xml
-from hotelops.core.scan.limits import DEFAULT_LIMITS, json_depth
+from hotelops.core.scan.limits import DEFAULT_LIMITS, HEAD_BYTES, json_depth
 from hotelops.core.scan.model import LimitError
 from hotelops.core.scan.parse import parse_message
 from hotelops.core.scan.senders import SenderRules
@@ -126,6 +126,21 @@ def test_a_poison_message_is_an_error_of_its_own_operator(kind: str) -> None:
     assert parsed.archive_bytes == data  # kept whole: it is within the size limit
     # by the file name's prefix, or for mail by the sender rule of its From header
     assert parsed.operator_code == {"json": "OTEL", "mail": "WEBB", "ota": "SEJR"}[parsed.format]
+
+
+def test_a_message_over_the_size_limit_keeps_its_head_and_names_the_limit() -> None:
+    head = (FIX / "mail" / "webb-01-new-93817264.eml").read_bytes()
+    head += b"x" * (HEAD_BYTES - len(head))
+
+    parsed = read(head, "big.eml", size=52 * MB, sha256="ab" * 32)
+
+    assert parsed.error == (
+        "the message is 52.0 MB, over the 20 MB limit (scan.max_message_mb): not read; "
+        "its first 1.0 MB is kept in the archive"
+    )
+    assert parsed.archive_bytes == head
+    assert parsed.operator_code == "WEBB"
+    assert parsed.sender == "noreply-bookings@webbeds.com"
 
 
 def test_xml_and_json_over_their_own_limit_are_not_parsed() -> None:
