@@ -218,6 +218,11 @@ class Ingestor:
         parsed = [self.parse(item) for item in to_parse]
         return PreparedBatch(work, lambda: parsed)
 
+    def release(self, items: Iterable[RawItem]) -> None:
+        """Forget the claims of prepared messages that were not stored, to prepare them again."""
+        for item in items:
+            self._claimed.discard(item.digest())
+
     def store(self, batch: PreparedBatch) -> list[IngestOutcome]:
         """Write a prepared batch in one transaction; returns what became of each message."""
         parsed = iter(batch.parsed())

@@ -6,18 +6,23 @@ column; the other operators are still read. A drop folder or a mailbox that cann
 (``folder:/srv/drop``, ``imap:reservations``), and the other sources are still read. A source's
 saved position (IMAP UIDs) moves only after what it returned was stored, and API operators are
 acknowledged only for what was stored.
+
+Every message is isolated: whatever goes wrong while reading one (a limit of
+``hotelops.core.scan.limits``, a parser's exception) is that message's error, archived with it;
+a message the database refuses (a value too long for a column) is archived with that error
+without its reservations. The scan goes on either way.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import insert
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from hotelops.core.config import LoadedConfig
@@ -35,6 +40,9 @@ from hotelops.core.scan.sources.folder import FolderSource
 from hotelops.core.scan.sources.imap import ImapSource
 
 BATCH = 500
+#: A batch also ends once it holds this many bytes, so a batch of big messages stays small in
+#: memory (a message larger than this is a batch of its own).
+BATCH_BYTES = 4 * MB
 UNMATCHED = ""  # the operator column of mail nobody claims
 UNMATCHED_LABEL = "(unmatched)"
 
@@ -328,10 +336,9 @@ def _scan_source(
     failed = False
     try:
         items: Iterator[RawItem] = iter(source.fetch())
-        fresh = _fresh(items, ingestor, tally.report)
-        while batch := list(islice(fresh, BATCH)):
+        for batch in _batches(_fresh(items, ingestor, tally.report)):
             # Parse outside the write transaction, then write the batch in one.
-            handled += _store(ingestor, ingestor.prepare(batch), request, tally, acks)
+            handled += _store(ingestor, batch, request, tally, acks)
             if progress:
                 progress(source.label, handled)
     except SourceError as exc:
@@ -354,14 +361,51 @@ def _scan_source(
         _save_state(db, hotel_id, source.name, source.state)
 
 
+def _batches(items: Iterable[RawItem]) -> Iterator[list[RawItem]]:
+    """Items in batches of ``BATCH`` messages, or fewer once they hold ``BATCH_BYTES``."""
+    batch: list[RawItem] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item.data)
+        if len(batch) >= BATCH or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
 def _store(
     ingestor: Ingestor,
-    prepared: PreparedBatch,
+    items: list[RawItem],
     request: ScanRequest,
     tally: _Tally,
     acks: list[str],
+    problem: str | None = None,
 ) -> int:
-    outcomes = ingestor.store(prepared)
+    """Parse and store a batch in one transaction.
+
+    When the database refuses the batch's data (a value too long for a column ...), each
+    message is stored on its own, and one it still refuses is archived with that error and
+    without its reservations; any other database error stops the scan.
+    """
+    prepared = ingestor.prepare(items)
+    if problem is not None:
+        parsed = prepared.parsed
+        prepared = PreparedBatch(
+            prepared.work, lambda: [replace(m, reservations=[], error=problem) for m in parsed()]
+        )
+    try:
+        outcomes = ingestor.store(prepared)
+    except (DataError, IntegrityError) as exc:
+        ingestor.release(items)
+        if problem is not None:
+            raise
+        if len(items) > 1:
+            return sum(_store(ingestor, [item], request, tally, acks) for item in items)
+        refused = mask_text(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc))
+        why = f"the database refused it ({refused}): archived without its reservations"
+        return _store(ingestor, items, request, tally, acks, problem=why)
     for outcome in outcomes:
         _count(outcome, request, tally.stat, tally.log)
         acks.extend(outcome.ack_ids)
