@@ -223,8 +223,17 @@ class Ingestor:
         for item in items:
             self._claimed.discard(item.digest())
 
-    def store(self, batch: PreparedBatch) -> list[IngestOutcome]:
-        """Write a prepared batch in one transaction; returns what became of each message."""
+    def store(
+        self,
+        batch: PreparedBatch,
+        *,
+        record: Callable[[Session, list[IngestOutcome]], None] | None = None,
+    ) -> list[IngestOutcome]:
+        """Write a prepared batch in one transaction; returns what became of each message.
+
+        ``record`` runs in the same transaction, after the messages are written: what it writes
+        (the scan's log and figures) is committed with them, or not at all.
+        """
         parsed = iter(batch.parsed())
         work: list[tuple[IngestOutcome, ParsedMessage | None, str]] = []
         for outcome, _none, digest in batch.work:
@@ -238,6 +247,8 @@ class Ingestor:
             work.append((outcome, message, digest))
         with self.db.write() as session:
             self._store(session, work)
+            if record is not None:
+                record(session, [outcome for outcome, _, _ in work])
         for outcome, _message, digest in work:
             if not outcome.duplicate:
                 self.known_hashes.add(digest)

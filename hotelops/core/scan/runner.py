@@ -11,17 +11,24 @@ Every message is isolated: whatever goes wrong while reading one (a limit of
 ``hotelops.core.scan.limits``, a parser's exception) is that message's error, archived with it;
 a message the database refuses (a value too long for a column) is archived with that error
 without its reservations. The scan goes on either way.
+
+The scan's log and figures are written as it goes (``hotelops.core.scan.journal``): each
+batch's messages, log lines and figures are committed together, so a scan that is killed
+leaves behind exactly what it stored, and shows as interrupted.
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,7 +37,8 @@ from hotelops.core.db import Database
 from hotelops.core.documents import documents_root
 from hotelops.core.errors import InputError
 from hotelops.core.hotels import get_hotel
-from hotelops.core.models import Operator, ScanLogLine, ScanRun, SourceState
+from hotelops.core.models import Operator, ScanLogLine, ScanRun, ScanState, SourceState
+from hotelops.core.scan import journal
 from hotelops.core.scan.formats.mail import load_templates
 from hotelops.core.scan.ingest import Ingestor, IngestOutcome, PreparedBatch
 from hotelops.core.scan.limits import MB, ScanLimits
@@ -45,6 +53,7 @@ BATCH = 500
 BATCH_BYTES = 4 * MB
 UNMATCHED = ""  # the operator column of mail nobody claims
 UNMATCHED_LABEL = "(unmatched)"
+SCAN_RUN_TABLE: Table = ScanRun.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -243,26 +252,131 @@ def run_scan(
     report = ScanReport(
         run_id=uuid.uuid4().hex[:16], started_at=clock(), ended_at=clock(), operators=[], log=[]
     )
-    tally = _Tally(report, operators, clock)
-    for source in chosen:
-        _scan_source(db, hotel.id or 0, source, ingestor, request, tally, progress)
+    tally = _Tally(report, operators, clock, hotel.id or 0)
+    journal.start(db, tally.hotel_id, report.run_id, report.started_at)
+    try:
+        for source in chosen:
+            _scan_source(db, source, ingestor, request, tally, progress)
+    except BaseException as exc:  # Ctrl-C too: the run says it stopped, then the error goes on
+        problem = (
+            "stopped by Ctrl-C"
+            if isinstance(exc, KeyboardInterrupt)
+            else mask_text(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        )
+        with suppress(Exception):
+            journal.finish(db, report.run_id, ScanState.INTERRUPTED, at=clock(), problem=problem)
+        raise
     report.ended_at = clock()
     report.operators = tally.rows()
-    _persist(db, hotel.id or 0, report)
+    journal.finish(db, report.run_id, ScanState.DONE, at=report.ended_at)
     return report
 
 
+@dataclass
+class _Mark:
+    """The tally at one moment: what the database holds after a commit."""
+
+    lines: int
+    stats: dict[str, OperatorStats]
+    failed: dict[str, OperatorStats]
+    row_ids: dict[tuple[str, str], int]
+
+
 class _Tally:
-    """The rows and the log of one scan as it goes."""
+    """The rows and the log of one scan as it goes, and how much of them is stored."""
 
     def __init__(
-        self, report: ScanReport, operators: dict[str, Operator], clock: Callable[[], datetime]
+        self,
+        report: ScanReport,
+        operators: dict[str, Operator],
+        clock: Callable[[], datetime],
+        hotel_id: int,
     ) -> None:
         self.report = report
         self.operators = operators
         self.clock = clock
+        self.hotel_id = hotel_id
         self.stats: dict[str, OperatorStats] = {}
         self.failed: dict[str, OperatorStats] = {}
+        #: The ``ScanRun`` row of each operator (("op", code)) or failed source (("src", label)).
+        self.row_ids: dict[tuple[str, str], int] = {}
+        self.saved = self._mark()
+
+    def _mark(self) -> _Mark:
+        return _Mark(
+            len(self.report.log),
+            copy.deepcopy(self.stats),
+            copy.deepcopy(self.failed),
+            dict(self.row_ids),
+        )
+
+    def committed(self) -> None:
+        """What ``write`` wrote is committed."""
+        self.saved = self._mark()
+
+    def rollback(self) -> None:
+        """What ``write`` wrote was rolled back: back to what is stored."""
+        del self.report.log[self.saved.lines :]
+        self.stats = copy.deepcopy(self.saved.stats)
+        self.failed = copy.deepcopy(self.saved.failed)
+        self.row_ids = dict(self.saved.row_ids)
+
+    def write(self, session: Session) -> None:
+        """In a write transaction: the log lines and the figures not stored yet."""
+        lines = self.report.log[self.saved.lines :]
+        if lines:
+            # Core executemany: a first scan of a big folder logs thousands of lines.
+            session.execute(
+                insert(ScanLogLine.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "hotel_id": self.hotel_id,
+                        "run_id": self.report.run_id,
+                        "at": line.at,
+                        "level": line.level,
+                        "operator_code": line.operator_code,
+                        "source": line.source[:200],
+                        "message": line.message,
+                        "raw_message_id": line.raw_message_id,
+                    }
+                    for line in lines
+                ],
+            )
+        rows = [
+            (("op", code), stats, self.saved.stats.get(code)) for code, stats in self.stats.items()
+        ]
+        rows += [
+            (("src", label), stats, self.saved.failed.get(label))
+            for label, stats in self.failed.items()
+        ]
+        for key, stats, before in rows:
+            if key in self.row_ids and stats == before:
+                continue
+            values = self._row_values(stats)
+            if key in self.row_ids:
+                session.execute(
+                    update(SCAN_RUN_TABLE)
+                    .where(SCAN_RUN_TABLE.c.id == self.row_ids[key])
+                    .values(values)
+                )
+            else:
+                inserted = insert(SCAN_RUN_TABLE).values(values).returning(SCAN_RUN_TABLE.c.id)
+                self.row_ids[key] = int(session.execute(inserted).scalar_one())
+
+    def _row_values(self, stats: OperatorStats) -> dict[str, Any]:
+        return {
+            "hotel_id": self.hotel_id,
+            "run_id": self.report.run_id,
+            "operator_code": stats.operator_code,
+            "source": (stats.failed_source or ",".join(sorted(stats.sources)))[:200],
+            "started_at": stats.started_at or self.report.started_at,
+            "ended_at": stats.ended_at or self.clock(),
+            "total": stats.total,
+            "new": stats.new,
+            "changed": stats.changed,
+            "unchanged": stats.unchanged,
+            "errors": stats.errors,
+        }
 
     def stat(self, code: str, source: str) -> OperatorStats:
         """The row of an operator ("" for mail nobody claims), made on first use."""
@@ -320,7 +434,6 @@ def _row_order(operator_code: str, failed_source: str) -> tuple[int, str]:
 
 def _scan_source(
     db: Database,
-    hotel_id: int,
     source: Source,
     ingestor: Ingestor,
     request: ScanRequest,
@@ -330,7 +443,7 @@ def _scan_source(
     owner = source.own_operator
     started = tally.clock()
     if hasattr(source, "state"):
-        source.state = _load_state(db, hotel_id, source.name)
+        source.state = _load_state(db, tally.hotel_id, source.name)
     handled = 0
     acks: list[str] = []
     failed = False
@@ -355,10 +468,26 @@ def _scan_source(
         else:
             for line in source.logs():
                 tally.log(line.level, line.operator_code or owner, line.message, source.label)
-    if not failed and not owner:
+    read = not failed and not owner
+    if read:
         tally.report.sources_read.append(source.label)
+    with db.write() as session:
+        tally.write(session)
+        if read:
+            # A row with no operator that read nothing is a source's row (``is_source_row``);
+            # with no error it clears an earlier failure from ``last_runs``.
+            session.add(
+                ScanRun(
+                    hotel_id=tally.hotel_id,
+                    run_id=tally.report.run_id,
+                    source=source.label[:200],
+                    started_at=started,
+                    ended_at=tally.clock(),
+                )
+            )
+    tally.committed()
     if hasattr(source, "state") and source.state:
-        _save_state(db, hotel_id, source.name, source.state)
+        _save_state(db, tally.hotel_id, source.name, source.state)
 
 
 def _batches(items: Iterable[RawItem]) -> Iterator[list[RawItem]]:
@@ -383,7 +512,7 @@ def _store(
     acks: list[str],
     problem: str | None = None,
 ) -> int:
-    """Parse and store a batch in one transaction.
+    """Parse and store a batch with its log lines and figures, in one transaction.
 
     When the database refuses the batch's data (a value too long for a column ...), each
     message is stored on its own, and one it still refuses is archived with that error and
@@ -395,9 +524,19 @@ def _store(
         prepared = PreparedBatch(
             prepared.work, lambda: [replace(m, reservations=[], error=problem) for m in parsed()]
         )
+
+    def record(session: Session, outcomes: list[IngestOutcome]) -> None:
+        archived = 0
+        for outcome in outcomes:
+            _count(outcome, request, tally.stat, tally.log)
+            archived += outcome.raw_id is not None
+        tally.write(session)
+        journal.stored(session, tally.report.run_id, messages=archived, at=tally.clock())
+
     try:
-        outcomes = ingestor.store(prepared)
+        outcomes = ingestor.store(prepared, record=record)
     except (DataError, IntegrityError) as exc:
+        tally.rollback()
         ingestor.release(items)
         if problem is not None:
             raise
@@ -406,8 +545,11 @@ def _store(
         refused = mask_text(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc))
         why = f"the database refused it ({refused}): archived without its reservations"
         return _store(ingestor, items, request, tally, acks, problem=why)
+    except BaseException:
+        tally.rollback()
+        raise
+    tally.committed()
     for outcome in outcomes:
-        _count(outcome, request, tally.stat, tally.log)
         acks.extend(outcome.ack_ids)
     return len(outcomes)
 
@@ -495,56 +637,6 @@ def _save_state(db: Database, hotel_id: int, source: str, state: dict[str, str])
             session.add(row)
 
 
-def _persist(db: Database, hotel_id: int, report: ScanReport) -> None:
-    with db.write() as session:
-        for label in report.sources_read:
-            # A row with no operator that read nothing is a source's row (``is_source_row``);
-            # with no error it clears an earlier failure from ``last_runs``.
-            session.add(
-                ScanRun(
-                    hotel_id=hotel_id,
-                    run_id=report.run_id,
-                    source=label[:200],
-                    started_at=report.started_at,
-                    ended_at=report.ended_at,
-                )
-            )
-        for stats in report.operators:
-            session.add(
-                ScanRun(
-                    hotel_id=hotel_id,
-                    run_id=report.run_id,
-                    operator_code=stats.operator_code,
-                    source=(stats.failed_source or ",".join(sorted(stats.sources)))[:200],
-                    started_at=stats.started_at or report.started_at,
-                    ended_at=stats.ended_at or report.ended_at,
-                    total=stats.total,
-                    new=stats.new,
-                    changed=stats.changed,
-                    unchanged=stats.unchanged,
-                    errors=stats.errors,
-                )
-            )
-        if report.log:
-            # Core executemany: a first scan of a big folder logs thousands of lines.
-            session.execute(
-                insert(ScanLogLine.__table__),  # type: ignore[attr-defined]
-                [
-                    {
-                        "hotel_id": hotel_id,
-                        "run_id": report.run_id,
-                        "at": line.at,
-                        "level": line.level,
-                        "operator_code": line.operator_code,
-                        "source": line.source[:200],
-                        "message": line.message,
-                        "raw_message_id": line.raw_message_id,
-                    }
-                    for line in report.log
-                ],
-            )
-
-
 def scan_log(
     session: Session, hotel_id: int, *, operator: str | None = None, limit: int = 200
 ) -> list[ScanLogLine]:
@@ -618,3 +710,30 @@ def source_problems(session: Session, hotel_id: int, runs: Iterable[ScanRun]) ->
         if (line.run_id, line.source) in wanted:
             problems.setdefault(line.source, line.message)
     return problems
+
+
+@dataclass
+class ScanStatus:
+    """What ``scan status`` and the scanner screen show: each operator's latest figures (and
+    each failed source), what failed, whether each row's scan finished, and the latest scan."""
+
+    runs: list[ScanRun]
+    problems: dict[str, str]
+    states: dict[str, ScanState]  # run id → done, running or interrupted
+    latest: journal.ScanSummary | None
+
+    def state(self, run: ScanRun) -> ScanState:
+        """Whether the scan a row belongs to finished (rows older than run records: done)."""
+        return self.states.get(run.run_id, ScanState.DONE)
+
+
+def scan_status(session: Session, hotel_id: int, *, now: datetime) -> ScanStatus:
+    """The scanner's status for a hotel (``now`` tells a silent scan on another host)."""
+    runs = last_runs(session, hotel_id)
+    scans = journal.summaries(session, hotel_id, {run.run_id for run in runs}, now=now)
+    return ScanStatus(
+        runs=runs,
+        problems=source_problems(session, hotel_id, runs),
+        states={run_id: summary.state for run_id, summary in scans.items()},
+        latest=journal.latest(session, hotel_id, now=now),
+    )

@@ -1,13 +1,17 @@
-"""Every message is isolated (SQLite and PostgreSQL).
+"""Every message is isolated, and a scan records itself as it goes (SQLite and PostgreSQL).
 
 A poison message (nested past the limits, over the size limit, refused by the database) is
-archived with its error and the scan goes on.
+archived with its error and the scan goes on; a scan that stops half-way leaves figures and
+log lines equal to what it stored.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,9 +22,13 @@ from hotelops.core.config import LoadedConfig, ScanSettings, Settings
 from hotelops.core.db import Database, open_database
 from hotelops.core.demo import fixtures_dir
 from hotelops.core.hotelfile import import_hotel
-from hotelops.core.models import InboxReservation, RawMessage, ScanLogLine
-from hotelops.core.scan.runner import ScanRequest, run_scan
-from tests.poison import MB, nested_json, nested_mime, nested_xml, ota_stays
+from hotelops.core.hotels import get_hotel
+from hotelops.core.models import InboxReservation, RawMessage, Scan, ScanLogLine, ScanState
+from hotelops.core.scan import journal, runner
+from hotelops.core.scan.runner import ScanRequest, run_scan, scan_status
+from hotelops.core.scan.sources.base import RawItem
+from hotelops.core.scan.sources.folder import FolderSource
+from tests.poison import MB, mts_mails, nested_json, nested_mime, nested_xml, ota_stays
 
 FIX = fixtures_dir()
 GOOD = {
@@ -131,3 +139,96 @@ def test_a_message_the_database_refuses_is_archived_without_its_reservations(
         assert lines[1].startswith("new 93817264 ")
     finally:
         db.dispose()
+
+
+class StopsAfter(FolderSource):
+    """A drop folder whose reading stops with an exception after ``limit`` messages."""
+
+    def __init__(self, folder: Path, limit: int, error: BaseException) -> None:
+        super().__init__([folder])
+        self.limit = limit
+        self.error = error
+
+    def fetch(self) -> Iterator[RawItem]:
+        for index, item in enumerate(super().fetch()):
+            if index == self.limit:
+                raise self.error
+            yield item
+
+
+def test_a_scan_that_stops_half_way_keeps_the_log_and_figures_of_what_it_stored(
+    hotel_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "BATCH", 10)
+    stored = mts_mails(35, tmp_path / "drop")
+    source = StopsAfter(tmp_path / "drop", 25, KeyboardInterrupt())
+
+    with pytest.raises(KeyboardInterrupt):
+        run_scan(hotel_db, config(tmp_path), ScanRequest(), sources=[source])
+
+    # Two batches of ten were committed; the next five were read but never stored.
+    assert vouchers(hotel_db) == sorted(stored[:20])
+    with hotel_db.read() as session:
+        hotel_id = get_hotel(session).id or 0
+        status = scan_status(session, hotel_id, now=datetime.now(UTC))
+        lines = session.exec(select(ScanLogLine.message)).all()
+    assert [(run.operator_code, run.total, run.new) for run in status.runs] == [("MTS", 20, 20)]
+    assert [status.state(run) for run in status.runs] == [ScanState.INTERRUPTED]
+    assert status.latest is not None
+    assert (status.latest.state, status.latest.messages) == (ScanState.INTERRUPTED, 20)
+    assert status.latest.problem == "stopped by Ctrl-C"
+    assert sorted(line.split()[1] for line in lines) == sorted(stored[:20])
+
+    report = run_scan(hotel_db, config(tmp_path), ScanRequest(folders=[tmp_path / "drop"]))
+
+    assert (report.skipped, report.totals().new) == (20, 15)
+    with hotel_db.read() as session:
+        status = scan_status(session, hotel_id, now=datetime.now(UTC))
+    assert status.latest is not None and status.latest.state == ScanState.DONE
+    assert status.latest.messages == 15
+
+
+def scan_row(host: str, updated: datetime, state: ScanState = ScanState.RUNNING) -> Scan:
+    started = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    return Scan(
+        hotel_id=1,
+        run_id="r1",
+        host=host,
+        pid=4242,
+        state=state,
+        started_at=started,
+        updated_at=updated,
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "alive", "silent_for", "shown"),
+    [
+        ("here", True, timedelta(hours=5), ScanState.RUNNING),  # its process runs: running
+        ("here", False, timedelta(seconds=1), ScanState.INTERRUPTED),  # its process is gone
+        ("there", False, timedelta(minutes=5), ScanState.RUNNING),  # another host, recent
+        ("there", True, timedelta(minutes=31), ScanState.INTERRUPTED),  # silent 30 minutes
+    ],
+)
+def test_a_running_scan_whose_process_is_gone_is_shown_as_interrupted(
+    host: str, alive: bool, silent_for: timedelta, shown: ScanState
+) -> None:
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    scan = scan_row(host, now - silent_for)
+
+    assert journal.scan_state(scan, now=now, host="here", alive=lambda *_: alive) == shown
+
+
+def test_a_finished_scan_says_so_whatever_its_process_does() -> None:
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    for state in (ScanState.DONE, ScanState.INTERRUPTED):
+        scan = scan_row("here", now, state)
+        assert journal.scan_state(scan, now=now, host="here", alive=lambda *_: True) == state
+
+
+def test_a_process_id_taken_over_by_a_later_process_is_not_the_scans() -> None:
+    started = datetime.now(UTC)
+    # This process started before the scan did: it could be the scan's.
+    assert journal.process_alive(os.getpid(), started)
+    # A scan that started before this process did cannot be this process's.
+    assert not journal.process_alive(os.getpid(), started - timedelta(days=365))
