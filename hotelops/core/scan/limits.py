@@ -22,7 +22,7 @@ import json
 import re
 from array import array
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from hotelops.core.config import ScanSettings
 from hotelops.core.scan.model import LimitError
@@ -129,11 +129,15 @@ def check_json(data: bytes, limits: ScanLimits) -> None:
 # --------------------------------------------------------------------------------- MIME
 
 # A Content-Type header of a multipart or message part (with its folded lines), or a line
-# starting with "--" (a boundary delimiter, if it names a declared boundary).
-_MIME_MARK = re.compile(
-    rb"^(?:content-type:[ \t]*(multipart|message)/([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)|--([^\r\n]+))",
-    re.IGNORECASE | re.MULTILINE,
+# starting with "--" (a boundary delimiter, if it names a declared boundary). Lines after the
+# first are found by their newline: a literal start lets the search skip ahead, where "^" with
+# MULTILINE would try every byte.
+_MIME_LINE = (
+    rb"(?:content-type:[ \t]*(multipart|message)/([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)"
+    rb"|--([^\r\n]+))"
 )
+_FIRST_MARK = re.compile(_MIME_LINE, re.IGNORECASE)
+_MIME_MARK = re.compile(rb"\n" + _MIME_LINE, re.IGNORECASE)
 _BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))', re.IGNORECASE)
 
 
@@ -156,7 +160,8 @@ def mime_shape(data: bytes, *, stop_depth: int = 0, stop_parts: int = 0) -> Mime
     """
     shape = MimeShape()
     open_levels: list[bytes | None] = []  # boundaries of open multiparts; None: a message
-    for mark in _MIME_MARK.finditer(data):
+    first = _FIRST_MARK.match(data)
+    for mark in chain([first] if first else [], _MIME_MARK.finditer(data)):
         kind, params, delimiter = mark.groups()
         if kind is not None:
             boundary = None
