@@ -38,6 +38,9 @@ class Scan(SQLModel, table=True):
     state: ScanState = choice(ScanState, ScanState.RUNNING)
     host: str = Field(default="", max_length=255)
     pid: int = 0
+    #: When that process started, as the system tells (Linux): a later process that gets the
+    #: same id is not mistaken for it.
+    process_started_at: datetime | None = timestamp(now=False)
     started_at: datetime = timestamp()
     #: When the scan last stored a batch (or started): how recent its figures are.
     updated_at: datetime = timestamp()

@@ -10,7 +10,7 @@ A process killed outright (``kill -9``, a power cut, the machine going down) say
 its row stays ``running``. Readers tell it apart (``scan_state``), without writing anything:
 
 - a scan that ran on this host is interrupted when its process is gone, or when its process id
-  now belongs to a process that started after the scan did;
+  now belongs to another process (one that started at another time);
 - a scan that ran on another host (a PostgreSQL database shared by a hotel group) is
   interrupted once it has stored nothing for ``STALE_AFTER``.
 
@@ -34,12 +34,12 @@ from hotelops.core.models import Scan, ScanState
 
 #: How long a scan on another host may store nothing before it is shown as interrupted.
 STALE_AFTER = timedelta(minutes=30)
-#: Slack between a process's start time as the system gives it (whole seconds, clock ticks)
-#: and the scan's own start.
+#: Slack when two readings of a process's start time are compared (the boot time they are
+#: counted from is in whole seconds).
 _START_SLACK = timedelta(seconds=2)
 
-#: ``(pid, scan started at) -> is that scan's process still running?``
-Alive = Callable[[int, datetime], bool]
+#: ``(pid, when that process started, if known) -> is it still running?``
+Alive = Callable[[int, datetime | None], bool]
 
 
 def this_host() -> str:
@@ -56,6 +56,7 @@ def start(db: Database, hotel_id: int, run_id: str, started_at: datetime) -> Non
                 run_id=run_id,
                 host=this_host(),
                 pid=os.getpid(),
+                process_started_at=process_started(os.getpid()),
                 started_at=started_at,
                 updated_at=started_at,
             )
@@ -81,9 +82,9 @@ def finish(db: Database, run_id: str, state: ScanState, *, at: datetime, problem
         )
 
 
-def process_alive(pid: int, started_at: datetime) -> bool:
-    """True when process ``pid`` on this host runs and may be the one that started a scan at
-    ``started_at`` (it did not start after it)."""
+def process_alive(pid: int, started: datetime | None) -> bool:
+    """True when process ``pid`` on this host runs and, when ``started`` is known, is the
+    process that started then (not a later one given the same id)."""
     if pid <= 0:
         return False
     try:
@@ -100,7 +101,13 @@ def process_alive(pid: int, started_at: datetime) -> bool:
     state, began = found
     if state in ("Z", "X"):
         return False  # killed, not yet reaped by its parent
-    return began <= started_at + _START_SLACK
+    return started is None or abs(began - started) <= _START_SLACK
+
+
+def process_started(pid: int) -> datetime | None:
+    """When a process on this host started (Linux), or None when that cannot be told."""
+    found = _process_stat(pid)
+    return found[1] if found else None
 
 
 def _process_stat(pid: int) -> tuple[str, datetime] | None:
@@ -129,7 +136,7 @@ def scan_state(
     if scan.state != ScanState.RUNNING:
         return ScanState(scan.state)
     if scan.host == (host if host is not None else this_host()):
-        running = alive(scan.pid, scan.started_at)
+        running = alive(scan.pid, scan.process_started_at)
     else:
         running = now - scan.updated_at < STALE_AFTER
     return ScanState.RUNNING if running else ScanState.INTERRUPTED

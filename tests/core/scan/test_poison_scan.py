@@ -226,9 +226,10 @@ def test_a_finished_scan_says_so_whatever_its_process_does() -> None:
         assert journal.scan_state(scan, now=now, host="here", alive=lambda *_: True) == state
 
 
-def test_a_process_id_taken_over_by_a_later_process_is_not_the_scans() -> None:
-    started = datetime.now(UTC)
-    # This process started before the scan did: it could be the scan's.
+def test_a_process_id_taken_over_by_another_process_is_not_the_scans() -> None:
+    started = journal.process_started(os.getpid())
+    assert started is not None  # Linux
+
     assert journal.process_alive(os.getpid(), started)
-    # A scan that started before this process did cannot be this process's.
-    assert not journal.process_alive(os.getpid(), started - timedelta(days=365))
+    # The scan's process started a day earlier: this one only has its id.
+    assert not journal.process_alive(os.getpid(), started - timedelta(days=1))
