@@ -3,15 +3,14 @@
 Each operator's latest scan figures, each drop folder or mailbox whose latest read failed
 (named by the source, with what failed), their totals, whether the latest scan is still running
 or was interrupted, the newest scan-log lines, and a timer that scans every ``interval`` seconds
-while the screen is open. Reading the database and
-scanning run in thread workers, so the terminal never waits on either; the figures come from
-``hotelops.core.scan.runner``.
+while the screen is open. Reading the database and scanning run in thread workers, so the
+terminal never waits on either; the figures come from ``hotelops.core.scan.runner``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -80,8 +79,8 @@ class Figures:
     operators: list[OperatorCount]
     lines: list[ScanLogLine]
     problems: dict[str, str]  # failed source → what failed
-    states: dict[str, ScanState] = field(default_factory=dict)  # run id → unless done
-    latest: ScanSummary | None = None
+    states: dict[str, ScanState]  # run id → state (a run not listed is done)
+    latest: ScanSummary | None  # the most recent scan
 
 
 def _when(value: datetime | None) -> str:
@@ -225,7 +224,7 @@ class ScannerScreen(Screen[None]):
         runs: Sequence[ScanRun],
         operators: Sequence[OperatorCount],
         problems: dict[str, str],
-        states: dict[str, ScanState] | None = None,
+        states: dict[str, ScanState],
     ) -> None:
         """One row per scanned operator (and per failed source, with what failed), then the
         hotel's operators never scanned, then TOTAL. A row of a scan still running, or
@@ -233,7 +232,6 @@ class ScannerScreen(Screen[None]):
 
         Unchanged figures leave the table alone (the cursor stays where the user put it).
         """
-        states = states or {}
         # A running scan updates its rows in place: their figures are part of the key.
         key = (
             tuple(
