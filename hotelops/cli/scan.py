@@ -6,6 +6,7 @@ import signal
 import threading
 import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -17,18 +18,20 @@ from rich.text import Text
 
 from hotelops.cli.common import err, literal, out, print_json, state, wants_json
 from hotelops.core.errors import HotelopsError
+from hotelops.core.models import ScanState
 from hotelops.core.scan.inspect import inspect_file
+from hotelops.core.scan.journal import describe
+from hotelops.core.scan.limits import ScanLimits
 from hotelops.core.scan.runner import (
     LogLine,
     ScanReport,
     ScanRequest,
     is_source_row,
-    last_runs,
     log_subject,
     run_label,
     run_scan,
     scan_log,
-    source_problems,
+    scan_status,
 )
 
 app = typer.Typer(
@@ -37,6 +40,7 @@ app = typer.Typer(
 )
 
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+STATE_STYLE = {ScanState.RUNNING: "cyan", ScanState.INTERRUPTED: "bold yellow"}
 
 
 @app.callback()
@@ -306,13 +310,13 @@ def status_command(
     hotel: Annotated[str | None, typer.Option("--hotel", help="Hotel code.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Each operator's latest scan (total, new, changed, errors and when), and each drop folder
-    or mailbox whose latest read failed."""
+    """Each operator's latest scan (total, new, changed, errors and when), each drop folder
+    or mailbox whose latest read failed, and a scan that is running or was interrupted."""
     app_state = state(ctx)
     with app_state.database().read() as session:
         hotel_row = app_state.hotel(session, hotel)
-        runs = last_runs(session, hotel_row.id or 0)
-        problems = source_problems(session, hotel_row.id or 0, runs)
+        status = scan_status(session, hotel_row.id or 0, now=datetime.now(UTC))
+    runs, problems = status.runs, status.problems
     rows = [
         {
             "operator": r.operator_code,
@@ -325,6 +329,7 @@ def status_command(
             "errors": r.errors,
             "started_at": r.started_at,
             "ended_at": r.ended_at,
+            "state": str(status.state(r)),
         }
         for r in runs
     ]
@@ -333,17 +338,28 @@ def status_command(
         return
     table = Table("operator", "total", "new", "changed", "error", "last scan")
     for r in runs:
+        scan_state = status.state(r)
+        when = f"{r.started_at:%Y-%m-%d %H:%M:%S} - {r.ended_at:%H:%M:%S}"
+        if scan_state != ScanState.DONE:
+            when += f" [{STATE_STYLE[scan_state]}]{scan_state}[/]"
         table.add_row(
             literal(run_label(r)),
             str(r.total),
             _n(r.new, "green"),
             _n(r.changed, "cyan"),
             _n(r.errors, "bold red"),
-            f"{r.started_at:%Y-%m-%d %H:%M:%S} - {r.ended_at:%H:%M:%S}",
+            when,
         )
     out.print(table)
     for source, problem in problems.items():
         err.print(_problem("error", source, problem), soft_wrap=True)
+    latest = status.latest
+    if latest is not None and latest.state != ScanState.DONE:
+        level = "warning" if latest.state == ScanState.INTERRUPTED else "info"
+        err.print(
+            Text.assemble((level, STATE_STYLE[latest.state]), " ", describe(latest)),
+            soft_wrap=True,
+        )
 
 
 @app.command("parse")
@@ -363,7 +379,11 @@ def parse_command(
     """Show what hotelops reads from one message (for mail: what each template rule found)."""
     app_state = state(ctx)
     result = inspect_file(
-        file.read_bytes(), file.name, operator=operator, db=_optional_db(app_state)
+        file.read_bytes(),
+        file.name,
+        operator=operator,
+        db=_optional_db(app_state),
+        limits=ScanLimits.from_settings(app_state.config.settings.scan),
     )
     if wants_json(ctx, json_out):
         print_json(asdict(result))

@@ -111,6 +111,17 @@ class ScanSettings(_Section):
     documents_dir: str = ""
     interval_seconds: int = Field(default=300, ge=10)
     max_attachment_mb: int = Field(default=20, ge=1, le=200)
+    #: Limits on one message (``hotelops.core.scan.limits``): a message over one is archived
+    #: with its error and the scan goes on. A message over ``max_message_mb`` is not read
+    #: whole: its first megabyte is archived.
+    max_message_mb: int = Field(default=20, ge=1, le=1024)
+    #: XML and JSON are parsed whole, taking about ten times their size in memory.
+    max_xml_json_mb: int = Field(default=5, ge=1, le=200)
+    #: Nesting of XML elements, JSON arrays and objects, and MIME parts. Capped at 128: deeper
+    #: nesting would exhaust the stack of the standard library's mail parser.
+    max_depth: int = Field(default=64, ge=8, le=128)
+    max_mime_parts: int = Field(default=500, ge=10, le=100_000)
+    max_room_stays: int = Field(default=2000, ge=1, le=100_000)
     imap: list[ImapAccount] = Field(default_factory=list)
     api: list[ApiEndpoint] = Field(default_factory=list)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -13,8 +14,10 @@ from lxml import etree
 
 from hotelops.core.config import ApiEndpoint
 from hotelops.core.scan.formats import alpinebits, jsonfeed, ota
+from hotelops.core.scan.limits import DEFAULT_LIMITS
 from hotelops.core.scan.sources.base import SourceError
 from hotelops.core.scan.sources.http import HttpOperatorSource
+from tests.poison import MB, json_feed, nested_json
 from tests.servers.operator_http import OperatorServer, operator_server, run_operator_server
 
 __all__ = ["operator_server"]  # the fixture, imported so pytest finds it here
@@ -203,6 +206,30 @@ def test_json_pull_with_api_key_and_acknowledgement() -> None:
 def test_an_empty_json_feed_yields_nothing(operator_server: OperatorServer) -> None:
     with source(operator_server, "json") as otel:
         assert list(otel.fetch()) == []
+
+
+def test_a_json_feed_nested_100000_deep_is_yielded_for_ingest_to_refuse() -> None:
+    with run_operator_server(auth="api_key", secret=SECRET, api_key_header="X-Api-Key") as server:
+        server.queue("json", nested_json(100_000))
+        with source(server, "json") as otel:
+            [item] = list(otel.fetch())  # read, not parsed: no RecursionError here
+        assert item.data == nested_json(100_000)
+
+
+def test_an_answer_over_the_size_limit_is_refused_and_not_acknowledged() -> None:
+    with run_operator_server(auth="api_key", secret=SECRET, api_key_header="X-Api-Key") as server:
+        server.queue("json", json_feed(1_000, size=int(1.5 * MB)))
+        limits = replace(DEFAULT_LIMITS, max_message_bytes=MB)
+        otel = HttpOperatorSource(
+            endpoint(server, "json", retries=0), "KIV", env=ENV, now=lambda: NOW, limits=limits
+        )
+        with otel, pytest.raises(SourceError) as error:
+            list(otel.fetch())
+        assert str(error.value) == (
+            "TUIP: the answer is 1.5 MB, larger than the 1 MB limit (scan.max_message_mb); "
+            "refused, and nothing is acknowledged"
+        )
+        assert server.acked_ids("json") == []
 
 
 # ------------------------------------------------------------------------ retries, errors

@@ -20,6 +20,7 @@ from hotelops.core.demo import DEMO_FILE, fixtures_dir
 from hotelops.core.hotelfile import import_hotel
 from hotelops.core.models import InboxReservation, RawMessage, SourceState
 from hotelops.core.scan.runner import ScanReport, ScanRequest, run_scan
+from tests.poison import MB, mail_with_attachment
 from tests.servers.imap_server import USER, ImapServer, imap_server
 
 MAIL = fixtures_dir() / "mail"
@@ -287,3 +288,32 @@ def test_a_missing_drop_folder_is_its_row_and_the_mailbox_is_still_read(
         f"folder {drop} does not exist (create it or fix scan.folder in {config})"
     )
     assert vouchers(db) == ["J2H8841207"]
+
+
+def test_a_mail_over_the_size_limit_is_fetched_head_only_and_archived_with_its_error(
+    hotel_db: Database, tmp_path: Path
+) -> None:
+    # over a 1 MB limit; with CRLF line ends, as the server keeps it
+    big = mail_with_attachment(int(1.5 * MB)).replace(b"\n", b"\r\n")
+    with imap_server() as server:
+        base = config_for(server, tmp_path)
+        settings = base.settings.scan.model_copy(update={"max_message_mb": 1})
+        config = LoadedConfig(base.settings.model_copy(update={"scan": settings}), None)
+        server.append([big, *mails("webb-01-new-93817264.eml")])
+
+        first = scan(hotel_db, config)
+
+        assert [(s.operator_code, s.new, s.errors) for s in first.operators] == [
+            ("MTS", 0, 1),
+            ("WEBB", 1, 0),
+        ]
+        with hotel_db.read() as s:
+            raw = s.exec(select(RawMessage).where(RawMessage.size == len(big))).one()
+        assert raw.content == big[:MB]  # the head, as the server sent it
+        assert raw.parse_error == (
+            "the message is 1.5 MB, over the 1 MB limit (scan.max_message_mb): not read; its "
+            "first 1.0 MB is kept in the archive"
+        )
+        assert all(flags == () for flags in server.flags().values())  # still read-only
+        again = scan(hotel_db, config)
+        assert again.totals().total == 0 and not again.has_problems  # the position moved on

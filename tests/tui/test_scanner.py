@@ -19,7 +19,10 @@ from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo, fixtures_dir
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import OperatorCount, operator_counts
+from hotelops.core.scan import runner
 from hotelops.core.scan.runner import ScanRequest, last_runs, run_scan
+from hotelops.core.scan.sources.base import RawItem
+from hotelops.core.scan.sources.folder import FolderSource
 from hotelops.tui.screens.scanner import TOTAL_KEY, ScannerScreen
 
 pytestmark = pytest.mark.anyio
@@ -255,3 +258,28 @@ async def test_a_missing_drop_folder_is_a_row_of_its_own_with_what_failed(
         assert cell(screen, TOTAL_KEY, "errors") == str(errors_before + 1)
         summary = " ".join(line.strip() for line in log_lines(screen))
         assert f"scan done: 0 read, 0 new, 0 changed, 1 errors; not read: {row}" in summary
+
+
+class StopsAtTheEnd(FolderSource):
+    """A drop folder whose reading stops with Ctrl-C after its last message."""
+
+    def fetch(self) -> Iterator[RawItem]:
+        yield from super().fetch()
+        raise KeyboardInterrupt
+
+
+async def test_an_interrupted_scan_says_so_in_its_rows_the_status_line_and_the_log(
+    db: Database, config: LoadedConfig, new_mail_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "BATCH", 1)  # the mail is stored before the scan stops
+    with pytest.raises(KeyboardInterrupt):
+        run_scan(db, config, ScanRequest(), sources=[StopsAtTheEnd([new_mail_folder])])
+    app = ScannerApp(ScannerScreen(db, None, config))
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await settle(pilot)
+        assert cell(screen, "WEBB", "last_scan").endswith(" interrupted")
+        assert (cell(screen, "WEBB", "total"), cell(screen, "WEBB", "new")) == ("1", "1")
+        assert not cell(screen, "TUIP", "last_scan").endswith(" interrupted")  # the demo's scan
+        assert "last scan interrupted (1 message(s) stored)" in status(screen)
+        log = " ".join(" ".join(log_lines(screen)).split())
+        assert "was interrupted: it stopped (stopped by Ctrl-C); it stored 1 message(s)" in log

@@ -39,7 +39,7 @@ from hotelops.core.models.reservations import (
     ReservationNight,
     ReservationStatus,
 )
-from hotelops.core.models.scan import ScanLogLine, ScanRun, SourceState
+from hotelops.core.models.scan import Scan, ScanLogLine, ScanRun, ScanState, SourceState
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -75,8 +75,10 @@ __all__ = [
     "ReservationNight",
     "ReservationStatus",
     "RoomType",
+    "Scan",
     "ScanLogLine",
     "ScanRun",
+    "ScanState",
     "Segment",
     "SenderRule",
     "Source",

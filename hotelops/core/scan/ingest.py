@@ -53,6 +53,7 @@ from hotelops.core.models import (
 )
 from hotelops.core.scan.formats.mail import MailTemplate
 from hotelops.core.scan.formats.ota import STAY_NOT_SENT
+from hotelops.core.scan.limits import DEFAULT_LIMITS, ScanLimits
 from hotelops.core.scan.model import ParsedAttachment, ParsedGuest, ParsedReservation
 from hotelops.core.scan.parse import ParsedMessage, parse_message
 from hotelops.core.scan.senders import SenderRules
@@ -168,9 +169,11 @@ class Ingestor:
         templates: dict[str, MailTemplate],
         documents_dir: Path,
         max_attachment_bytes: int = 20 * 1024 * 1024,
+        limits: ScanLimits = DEFAULT_LIMITS,
         now: Callable[[], datetime],
     ) -> None:
         self.db = db
+        self.limits = limits
         self.templates = templates
         self.documents_dir = documents_dir
         self.max_attachment_bytes = max_attachment_bytes
@@ -196,12 +199,16 @@ class Ingestor:
     def parse(self, item: RawItem) -> ParsedMessage:
         """Parse one item (no database work)."""
         return parse_message(
-            item, rules=self.rules, templates=self.templates, operator_codes=set(self.operator_ids)
+            item,
+            rules=self.rules,
+            templates=self.templates,
+            operator_codes=set(self.operator_ids),
+            limits=self.limits,
         )
 
-    def is_known(self, data: bytes) -> bool:
-        """True when these exact bytes were archived before."""
-        return hashlib.sha256(data).hexdigest() in self.known_hashes
+    def is_known(self, item: RawItem) -> bool:
+        """True when this exact message was archived before."""
+        return item.digest() in self.known_hashes
 
     def ingest(self, items: Iterable[RawItem]) -> list[IngestOutcome]:
         """Archive, parse and store a batch of messages in one transaction."""
@@ -215,7 +222,7 @@ class Ingestor:
         work: list[tuple[IngestOutcome, ParsedMessage | None, str]] = []
         to_parse: list[RawItem] = []
         for item in items:
-            digest = hashlib.sha256(item.data).hexdigest()
+            digest = item.digest()
             outcome = IngestOutcome(item=item, operator_code=item.operator_code)
             if digest in self.known_hashes or digest in self._claimed:
                 outcome.duplicate = True
@@ -227,8 +234,22 @@ class Ingestor:
         parsed = [self.parse(item) for item in to_parse]
         return PreparedBatch(work, lambda: parsed)
 
-    def store(self, batch: PreparedBatch) -> list[IngestOutcome]:
-        """Write a prepared batch in one transaction; returns what became of each message."""
+    def release(self, items: Iterable[RawItem]) -> None:
+        """Forget the claims of prepared messages that were not stored, to prepare them again."""
+        for item in items:
+            self._claimed.discard(item.digest())
+
+    def store(
+        self,
+        batch: PreparedBatch,
+        *,
+        record: Callable[[Session, list[IngestOutcome]], None] | None = None,
+    ) -> list[IngestOutcome]:
+        """Write a prepared batch in one transaction; returns what became of each message.
+
+        ``record`` runs in the same transaction, after the messages are written: what it writes
+        (the scan's log and figures) is committed with them, or not at all.
+        """
         parsed = iter(batch.parsed())
         work: list[tuple[IngestOutcome, ParsedMessage | None, str]] = []
         for outcome, _none, digest in batch.work:
@@ -243,6 +264,8 @@ class Ingestor:
             work.append((outcome, message, digest))
         with self.db.write() as session:
             self._store(session, work)
+            if record is not None:
+                record(session, [outcome for outcome, _, _ in work])
         for outcome, _message, digest in work:
             if not outcome.duplicate:
                 self.known_hashes.add(digest)
@@ -289,7 +312,7 @@ class Ingestor:
                     "message_id": parsed.message_id[:300],
                     "sender": raw.sender,
                     "content": parsed.archive_bytes,
-                    "size": len(item.data),
+                    "size": item.full_size,
                     "sha256": digest,
                     "received_at": item.received_at,
                     "parse_error": parsed.error,

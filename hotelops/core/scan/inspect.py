@@ -13,6 +13,7 @@ from hotelops.core.auditlog import jsonable
 from hotelops.core.db import Database
 from hotelops.core.models import Operator, SenderRule
 from hotelops.core.scan.formats.mail import explain_mail, load_templates, read_mail
+from hotelops.core.scan.limits import DEFAULT_LIMITS, ScanLimits
 from hotelops.core.scan.masking import mask_text
 from hotelops.core.scan.model import ParseError
 from hotelops.core.scan.parse import detect_format, parse_message
@@ -33,9 +34,15 @@ class InspectResult:
 
 
 def inspect_file(
-    data: bytes, name: str, *, operator: str | None = None, db: Database | None = None
+    data: bytes,
+    name: str,
+    *,
+    operator: str | None = None,
+    db: Database | None = None,
+    limits: ScanLimits = DEFAULT_LIMITS,
 ) -> InspectResult:
-    """Parse one message as a scan would (sender rules from the database when given)."""
+    """Parse one message as a scan would (sender rules from the database when given), under
+    the scan's limits."""
     rules = SenderRules()
     codes: set[str] = set()
     if db is not None:
@@ -58,7 +65,7 @@ def inspect_file(
         operator_code=(operator or "").upper(),
     )
     parsed = parse_message(
-        item, rules=rules, templates=templates, operator_codes=codes | set(templates)
+        item, rules=rules, templates=templates, operator_codes=codes | set(templates), limits=limits
     )
     result = InspectResult(
         format=parsed.format or detect_format(data, name),
@@ -66,13 +73,12 @@ def inspect_file(
         sender=parsed.sender,
         error=parsed.error,
     )
-    if parsed.format == "mail" and parsed.operator_code in templates:
+    if parsed.format == "mail" and parsed.operator_code in templates and not parsed.over_limit:
         with contextlib.suppress(ParseError):
+            message = read_mail(data, limits=limits)
             result.fields = [
                 (name, mask_text(value), how)
-                for name, value, how in explain_mail(
-                    read_mail(data), templates[parsed.operator_code]
-                )
+                for name, value, how in explain_mail(message, templates[parsed.operator_code])
             ]
     for reservation in parsed.reservations:
         data_dict = asdict(reservation)

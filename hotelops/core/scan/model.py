@@ -13,6 +13,10 @@ class ParseError(Exception):
     """A message could not be read; ``str()`` says what and where (element, field, line)."""
 
 
+class LimitError(ParseError):
+    """A message is over one of the scan's limits (size, nesting, MIME parts, room stays)."""
+
+
 @dataclass
 class ParsedGuest:
     """A guest as the operator sent it."""

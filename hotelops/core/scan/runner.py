@@ -6,18 +6,30 @@ column; the other operators are still read. A drop folder or a mailbox that cann
 (``folder:/srv/drop``, ``imap:reservations``), and the other sources are still read. A source's
 saved position (IMAP UIDs) moves only after what it returned was stored, and API operators are
 acknowledged only for what was stored.
+
+Every message is isolated: whatever goes wrong while reading one (a limit of
+``hotelops.core.scan.limits``, a parser's exception) is that message's error, archived with it;
+a message the database refuses (a value too long for a column) is archived with that error
+without its reservations. The scan goes on either way.
+
+The scan's log and figures are written as it goes (``hotelops.core.scan.journal``): each
+batch's messages, log lines and figures are committed together, so a scan that is killed
+leaves behind exactly what it stored, and shows as interrupted.
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from hotelops.core.config import LoadedConfig
@@ -25,17 +37,23 @@ from hotelops.core.db import Database
 from hotelops.core.documents import documents_root
 from hotelops.core.errors import InputError
 from hotelops.core.hotels import get_hotel
-from hotelops.core.models import Operator, ScanLogLine, ScanRun, SourceState
+from hotelops.core.models import Operator, ScanLogLine, ScanRun, ScanState, SourceState
+from hotelops.core.scan import journal
 from hotelops.core.scan.formats.mail import load_templates
 from hotelops.core.scan.ingest import Ingestor, IngestOutcome, PreparedBatch
+from hotelops.core.scan.limits import MB, ScanLimits
 from hotelops.core.scan.masking import mask_text
 from hotelops.core.scan.sources.base import RawItem, Source, SourceError, UnreadableSource
 from hotelops.core.scan.sources.folder import FolderSource
 from hotelops.core.scan.sources.imap import ImapSource
 
 BATCH = 500
+#: A batch also ends once it holds this many bytes, so a batch of big messages stays small in
+#: memory (a message larger than this is a batch of its own).
+BATCH_BYTES = 4 * MB
 UNMATCHED = ""  # the operator column of mail nobody claims
 UNMATCHED_LABEL = "(unmatched)"
+SCAN_RUN_TABLE: Table = ScanRun.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -144,16 +162,19 @@ def build_sources(
     config: LoadedConfig, request: ScanRequest, hotel_code: str, env: dict[str, str] | None = None
 ) -> list[Source]:
     """The sources a request names, from the config (or the ad-hoc folders)."""
+    settings = config.settings.scan
+    limits = ScanLimits.from_settings(settings)
+    max_bytes = limits.max_message_bytes
     if request.folders:
         return [
             FolderSource(
                 request.folders,
                 operator_code=request.folder_operator,
                 recursive=request.recursive,
+                max_bytes=max_bytes,
                 fix="check --folder",
             )
         ]
-    settings = config.settings.scan
     kinds = request.kinds or {"folder", "imap", "http"}
     sources: list[Source] = []
     if "folder" in kinds and settings.folder:
@@ -164,10 +185,14 @@ def build_sources(
         )
         # resolve(): the row and the message name /srv/var/inbox, not /srv/config/../var/inbox
         folder = config.resolve(settings.folder).resolve()
-        sources.append(FolderSource([folder], operator_code=request.folder_operator, fix=fix))
+        sources.append(
+            FolderSource(
+                [folder], operator_code=request.folder_operator, max_bytes=max_bytes, fix=fix
+            )
+        )
     if "imap" in kinds:
         sources.extend(
-            ImapSource(account, env=env)
+            ImapSource(account, env=env, max_bytes=max_bytes)
             for account in settings.imap
             if account.hotel in ("", hotel_code)
         )
@@ -180,7 +205,7 @@ def build_sources(
             if request.operator and endpoint.operator.upper() != request.operator.upper():
                 continue
             try:
-                sources.append(HttpOperatorSource(endpoint, hotel_code, env=env))
+                sources.append(HttpOperatorSource(endpoint, hotel_code, env=env, limits=limits))
             except SourceError as exc:  # a bad base_url: that operator's error
                 sources.append(
                     UnreadableSource(
@@ -220,32 +245,138 @@ def run_scan(
         hotel.code,
         templates=load_templates(),
         documents_dir=documents_root(config, db.engine.url),
-        max_attachment_bytes=config.settings.scan.max_attachment_mb * 1_048_576,
+        max_attachment_bytes=config.settings.scan.max_attachment_mb * MB,
+        limits=ScanLimits.from_settings(config.settings.scan),
         now=clock,
     )
     report = ScanReport(
         run_id=uuid.uuid4().hex[:16], started_at=clock(), ended_at=clock(), operators=[], log=[]
     )
-    tally = _Tally(report, operators, clock)
-    for source in chosen:
-        _scan_source(db, hotel.id or 0, source, ingestor, request, tally, progress)
+    tally = _Tally(report, operators, clock, hotel.id or 0)
+    journal.start(db, tally.hotel_id, report.run_id, report.started_at)
+    try:
+        for source in chosen:
+            _scan_source(db, source, ingestor, request, tally, progress)
+    except BaseException as exc:  # Ctrl-C too: the run says it stopped, then the error goes on
+        problem = (
+            "stopped by Ctrl-C"
+            if isinstance(exc, KeyboardInterrupt)
+            else mask_text(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        )
+        with suppress(Exception):
+            journal.finish(db, report.run_id, ScanState.INTERRUPTED, at=clock(), problem=problem)
+        raise
     report.ended_at = clock()
     report.operators = tally.rows()
-    _persist(db, hotel.id or 0, report)
+    journal.finish(db, report.run_id, ScanState.DONE, at=report.ended_at)
     return report
 
 
+@dataclass
+class _Mark:
+    """The tally at one moment: what the database holds after a commit."""
+
+    lines: int
+    stats: dict[str, OperatorStats]
+    failed: dict[str, OperatorStats]
+    row_ids: dict[tuple[str, str], int]
+
+
 class _Tally:
-    """The rows and the log of one scan as it goes."""
+    """The rows and the log of one scan as it goes, and how much of them is stored."""
 
     def __init__(
-        self, report: ScanReport, operators: dict[str, Operator], clock: Callable[[], datetime]
+        self,
+        report: ScanReport,
+        operators: dict[str, Operator],
+        clock: Callable[[], datetime],
+        hotel_id: int,
     ) -> None:
         self.report = report
         self.operators = operators
         self.clock = clock
+        self.hotel_id = hotel_id
         self.stats: dict[str, OperatorStats] = {}
         self.failed: dict[str, OperatorStats] = {}
+        #: The ``ScanRun`` row of each operator (("op", code)) or failed source (("src", label)).
+        self.row_ids: dict[tuple[str, str], int] = {}
+        self.saved = self._mark()
+
+    def _mark(self) -> _Mark:
+        return _Mark(
+            len(self.report.log),
+            copy.deepcopy(self.stats),
+            copy.deepcopy(self.failed),
+            dict(self.row_ids),
+        )
+
+    def committed(self) -> None:
+        """What ``write`` wrote is committed."""
+        self.saved = self._mark()
+
+    def rollback(self) -> None:
+        """What ``write`` wrote was rolled back: back to what is stored."""
+        del self.report.log[self.saved.lines :]
+        self.stats = copy.deepcopy(self.saved.stats)
+        self.failed = copy.deepcopy(self.saved.failed)
+        self.row_ids = dict(self.saved.row_ids)
+
+    def write(self, session: Session) -> None:
+        """In a write transaction: the log lines and the figures not stored yet."""
+        lines = self.report.log[self.saved.lines :]
+        if lines:
+            # Core executemany: a first scan of a big folder logs thousands of lines.
+            session.execute(
+                insert(ScanLogLine.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "hotel_id": self.hotel_id,
+                        "run_id": self.report.run_id,
+                        "at": line.at,
+                        "level": line.level,
+                        "operator_code": line.operator_code,
+                        "source": line.source[:200],
+                        "message": line.message,
+                        "raw_message_id": line.raw_message_id,
+                    }
+                    for line in lines
+                ],
+            )
+        rows = [
+            (("op", code), stats, self.saved.stats.get(code)) for code, stats in self.stats.items()
+        ]
+        rows += [
+            (("src", label), stats, self.saved.failed.get(label))
+            for label, stats in self.failed.items()
+        ]
+        for key, stats, before in rows:
+            if key in self.row_ids and stats == before:
+                continue
+            values = self._row_values(stats)
+            if key in self.row_ids:
+                session.execute(
+                    update(SCAN_RUN_TABLE)
+                    .where(SCAN_RUN_TABLE.c.id == self.row_ids[key])
+                    .values(values)
+                )
+            else:
+                inserted = insert(SCAN_RUN_TABLE).values(values).returning(SCAN_RUN_TABLE.c.id)
+                self.row_ids[key] = int(session.execute(inserted).scalar_one())
+
+    def _row_values(self, stats: OperatorStats) -> dict[str, Any]:
+        return {
+            "hotel_id": self.hotel_id,
+            "run_id": self.report.run_id,
+            "operator_code": stats.operator_code,
+            "source": (stats.failed_source or ",".join(sorted(stats.sources)))[:200],
+            "started_at": stats.started_at or self.report.started_at,
+            "ended_at": stats.ended_at or self.clock(),
+            "total": stats.total,
+            "new": stats.new,
+            "changed": stats.changed,
+            "unchanged": stats.unchanged,
+            "errors": stats.errors,
+        }
 
     def stat(self, code: str, source: str) -> OperatorStats:
         """The row of an operator ("" for mail nobody claims), made on first use."""
@@ -303,7 +434,6 @@ def _row_order(operator_code: str, failed_source: str) -> tuple[int, str]:
 
 def _scan_source(
     db: Database,
-    hotel_id: int,
     source: Source,
     ingestor: Ingestor,
     request: ScanRequest,
@@ -313,16 +443,15 @@ def _scan_source(
     owner = source.own_operator
     started = tally.clock()
     if hasattr(source, "state"):
-        source.state = _load_state(db, hotel_id, source.name)
+        source.state = _load_state(db, tally.hotel_id, source.name)
     handled = 0
     acks: list[str] = []
     failed = False
     try:
         items: Iterator[RawItem] = iter(source.fetch())
-        fresh = _fresh(items, ingestor, tally.report)
-        while batch := list(islice(fresh, BATCH)):
+        for batch in _batches(_fresh(items, ingestor, tally.report)):
             # Parse outside the write transaction, then write the batch in one.
-            handled += _store(ingestor, ingestor.prepare(batch), request, tally, acks)
+            handled += _store(ingestor, batch, request, tally, acks)
             if progress:
                 progress(source.label, handled)
     except SourceError as exc:
@@ -339,22 +468,88 @@ def _scan_source(
         else:
             for line in source.logs():
                 tally.log(line.level, line.operator_code or owner, line.message, source.label)
-    if not failed and not owner:
+    read = not failed and not owner
+    if read:
         tally.report.sources_read.append(source.label)
+    with db.write() as session:
+        tally.write(session)
+        if read:
+            # A row with no operator that read nothing is a source's row (``is_source_row``);
+            # with no error it clears an earlier failure from ``last_runs``.
+            session.add(
+                ScanRun(
+                    hotel_id=tally.hotel_id,
+                    run_id=tally.report.run_id,
+                    source=source.label[:200],
+                    started_at=started,
+                    ended_at=tally.clock(),
+                )
+            )
+    tally.committed()
     if hasattr(source, "state") and source.state:
-        _save_state(db, hotel_id, source.name, source.state)
+        _save_state(db, tally.hotel_id, source.name, source.state)
+
+
+def _batches(items: Iterable[RawItem]) -> Iterator[list[RawItem]]:
+    """Items in batches of ``BATCH`` messages, or fewer once they hold ``BATCH_BYTES``."""
+    batch: list[RawItem] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item.data)
+        if len(batch) >= BATCH or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _store(
     ingestor: Ingestor,
-    prepared: PreparedBatch,
+    items: list[RawItem],
     request: ScanRequest,
     tally: _Tally,
     acks: list[str],
+    problem: str | None = None,
 ) -> int:
-    outcomes = ingestor.store(prepared)
+    """Parse and store a batch with its log lines and figures, in one transaction.
+
+    When the database refuses the batch's data (a value too long for a column ...), each
+    message is stored on its own, and one it still refuses is archived with that error and
+    without its reservations; any other database error stops the scan.
+    """
+    prepared = ingestor.prepare(items)
+    if problem is not None:
+        parsed = prepared.parsed
+        prepared = PreparedBatch(
+            prepared.work, lambda: [replace(m, reservations=[], error=problem) for m in parsed()]
+        )
+
+    def record(session: Session, outcomes: list[IngestOutcome]) -> None:
+        archived = 0
+        for outcome in outcomes:
+            _count(outcome, request, tally.stat, tally.log)
+            archived += outcome.raw_id is not None
+        tally.write(session)
+        journal.stored(session, tally.report.run_id, messages=archived, at=tally.clock())
+
+    try:
+        outcomes = ingestor.store(prepared, record=record)
+    except (DataError, IntegrityError) as exc:
+        tally.rollback()
+        ingestor.release(items)
+        if problem is not None:
+            raise
+        if len(items) > 1:
+            return sum(_store(ingestor, [item], request, tally, acks) for item in items)
+        refused = mask_text(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc))
+        why = f"the database refused it ({refused}): archived without its reservations"
+        return _store(ingestor, items, request, tally, acks, problem=why)
+    except BaseException:
+        tally.rollback()
+        raise
+    tally.committed()
     for outcome in outcomes:
-        _count(outcome, request, tally.stat, tally.log)
         acks.extend(outcome.ack_ids)
     return len(outcomes)
 
@@ -362,7 +557,7 @@ def _store(
 def _fresh(items: Iterable[RawItem], ingestor: Ingestor, report: ScanReport) -> Iterator[RawItem]:
     """Skip what is archived already without parsing it (the rescan path)."""
     for item in items:
-        if ingestor.is_known(item.data):
+        if ingestor.is_known(item):
             report.skipped += 1
             continue
         yield item
@@ -442,56 +637,6 @@ def _save_state(db: Database, hotel_id: int, source: str, state: dict[str, str])
             session.add(row)
 
 
-def _persist(db: Database, hotel_id: int, report: ScanReport) -> None:
-    with db.write() as session:
-        for label in report.sources_read:
-            # A row with no operator that read nothing is a source's row (``is_source_row``);
-            # with no error it clears an earlier failure from ``last_runs``.
-            session.add(
-                ScanRun(
-                    hotel_id=hotel_id,
-                    run_id=report.run_id,
-                    source=label[:200],
-                    started_at=report.started_at,
-                    ended_at=report.ended_at,
-                )
-            )
-        for stats in report.operators:
-            session.add(
-                ScanRun(
-                    hotel_id=hotel_id,
-                    run_id=report.run_id,
-                    operator_code=stats.operator_code,
-                    source=(stats.failed_source or ",".join(sorted(stats.sources)))[:200],
-                    started_at=stats.started_at or report.started_at,
-                    ended_at=stats.ended_at or report.ended_at,
-                    total=stats.total,
-                    new=stats.new,
-                    changed=stats.changed,
-                    unchanged=stats.unchanged,
-                    errors=stats.errors,
-                )
-            )
-        if report.log:
-            # Core executemany: a first scan of a big folder logs thousands of lines.
-            session.execute(
-                insert(ScanLogLine.__table__),  # type: ignore[attr-defined]
-                [
-                    {
-                        "hotel_id": hotel_id,
-                        "run_id": report.run_id,
-                        "at": line.at,
-                        "level": line.level,
-                        "operator_code": line.operator_code,
-                        "source": line.source[:200],
-                        "message": line.message,
-                        "raw_message_id": line.raw_message_id,
-                    }
-                    for line in report.log
-                ],
-            )
-
-
 def scan_log(
     session: Session, hotel_id: int, *, operator: str | None = None, limit: int = 200
 ) -> list[ScanLogLine]:
@@ -565,3 +710,30 @@ def source_problems(session: Session, hotel_id: int, runs: Iterable[ScanRun]) ->
         if (line.run_id, line.source) in wanted:
             problems.setdefault(line.source, line.message)
     return problems
+
+
+@dataclass
+class ScanStatus:
+    """What ``scan status`` and the scanner screen show: each operator's latest figures (and
+    each failed source), what failed, whether each row's scan finished, and the latest scan."""
+
+    runs: list[ScanRun]
+    problems: dict[str, str]
+    states: dict[str, ScanState]  # run id → done, running or interrupted
+    latest: journal.ScanSummary | None
+
+    def state(self, run: ScanRun) -> ScanState:
+        """Whether the scan a row belongs to finished (rows older than run records: done)."""
+        return self.states.get(run.run_id, ScanState.DONE)
+
+
+def scan_status(session: Session, hotel_id: int, *, now: datetime) -> ScanStatus:
+    """The scanner's status for a hotel (``now`` tells a silent scan on another host)."""
+    runs = last_runs(session, hotel_id)
+    scans = journal.summaries(session, hotel_id, {run.run_id for run in runs}, now=now)
+    return ScanStatus(
+        runs=runs,
+        problems=source_problems(session, hotel_id, runs),
+        states={run_id: summary.state for run_id, summary in scans.items()},
+        latest=journal.latest(session, hotel_id, now=now),
+    )

@@ -1,17 +1,17 @@
 """The scanner status screen (seed 000's "Operatör Tarama Programı").
 
 Each operator's latest scan figures, each drop folder or mailbox whose latest read failed
-(named by the source, with what failed), their totals, the newest scan-log lines, and a timer
-that scans every ``interval`` seconds while the screen is open. Reading the database and
-scanning run in thread workers, so the terminal never waits on either; the figures come from
-``hotelops.core.scan.runner``.
+(named by the source, with what failed), their totals, whether the latest scan is still running
+or was interrupted, the newest scan-log lines, and a timer that scans every ``interval`` seconds
+while the screen is open. Reading the database and scanning run in thread workers, so the
+terminal never waits on either; the figures come from ``hotelops.core.scan.runner``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -26,17 +26,17 @@ from hotelops.core.config import LoadedConfig
 from hotelops.core.db import Database
 from hotelops.core.hotels import get_hotel
 from hotelops.core.inbox import OperatorCount, operator_counts
-from hotelops.core.models import ScanLogLine, ScanRun
+from hotelops.core.models import ScanLogLine, ScanRun, ScanState
+from hotelops.core.scan.journal import ScanSummary, describe
 from hotelops.core.scan.runner import (
     ScanReport,
     ScanRequest,
     is_source_row,
-    last_runs,
     log_subject,
     run_label,
     run_scan,
     scan_log,
-    source_problems,
+    scan_status,
 )
 from hotelops.tui.literal import TextTable
 
@@ -58,6 +58,7 @@ COLUMNS = (
 )
 NEVER = "not scanned yet"
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow"}
+STATE_STYLE = {ScanState.RUNNING: "cyan", ScanState.INTERRUPTED: "bold yellow"}
 
 
 def row_key(operator_code: str) -> str:
@@ -79,6 +80,8 @@ class Figures:
     operators: list[OperatorCount]
     lines: list[ScanLogLine]
     problems: dict[str, str]  # failed source → what failed
+    states: dict[str, ScanState]  # run id → state (a run not listed is done)
+    latest: ScanSummary | None  # the most recent scan
 
 
 def _when(value: datetime | None) -> str:
@@ -148,6 +151,8 @@ class ScannerScreen(Screen[None]):
         self.live = live
         self._ticker: Timer | None = None
         self._table_key: tuple[object, ...] | None = None
+        self.latest: ScanSummary | None = None  # the latest scan, when it has not finished
+        self._noted_run = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -179,7 +184,7 @@ class ScannerScreen(Screen[None]):
         with self.db.read() as session:
             hotel = get_hotel(session, self.hotel_code)
             hotel_id = hotel.id or 0
-            runs = last_runs(session, hotel_id)
+            status = scan_status(session, hotel_id, now=datetime.now(UTC))
             operators = operator_counts(session, hotel_id)
             lines = [
                 line
@@ -187,8 +192,15 @@ class ScannerScreen(Screen[None]):
                 if (line.id or 0) > self.last_log_id
             ]
             lines.reverse()
-            problems = source_problems(session, hotel_id, runs)
-            return Figures(hotel.code, runs, operators, lines, problems)
+            return Figures(
+                hotel.code,
+                status.runs,
+                operators,
+                lines,
+                status.problems,
+                status.states,
+                status.latest,
+            )
 
     @work(thread=True, exclusive=True, group="scanner-load")
     def load(self) -> None:
@@ -203,8 +215,9 @@ class ScannerScreen(Screen[None]):
     def _show(self, figures: Figures) -> None:
         self.hotel_label = figures.hotel_code
         self.operator_total = len(figures.operators)
-        self._fill_table(figures.runs, figures.operators, figures.problems)
+        self._fill_table(figures.runs, figures.operators, figures.problems, figures.states)
         self._append_log(figures.lines)
+        self._note_latest(figures.latest)
         self._show_status()
 
     def _fill_table(
@@ -212,13 +225,22 @@ class ScannerScreen(Screen[None]):
         runs: Sequence[ScanRun],
         operators: Sequence[OperatorCount],
         problems: dict[str, str],
+        states: dict[str, ScanState],
     ) -> None:
         """One row per scanned operator (and per failed source, with what failed), then the
-        hotel's operators never scanned, then TOTAL.
+        hotel's operators never scanned, then TOTAL. A row of a scan still running, or
+        interrupted, says so after its time.
 
         Unchanged figures leave the table alone (the cursor stays where the user put it).
         """
-        key = (tuple(run.id for run in runs), tuple(op.code for op in operators))
+        # A running scan updates its rows in place: their figures are part of the key.
+        key = (
+            tuple(
+                (run.id, run.total, run.new, run.changed, run.errors, run.ended_at) for run in runs
+            ),
+            tuple(op.code for op in operators),
+            tuple(sorted(states.items())),
+        )
         if key == self._table_key:
             return
         self._table_key = key
@@ -239,9 +261,13 @@ class ScannerScreen(Screen[None]):
             else:
                 label = Text(run_label(run), style="bold")
                 name = names.get(run.operator_code, "mail from an unknown sender")
+            when: Text | str = when_range(run.started_at, run.ended_at)
+            state = states.get(run.run_id, ScanState.DONE)
+            if state != ScanState.DONE:
+                when = Text(f"{when} {state}", style=STATE_STYLE[state])
             table.add_row(
                 label,
-                *self._figures(*figures, when=when_range(run.started_at, run.ended_at)),
+                *self._figures(*figures, when=when),
                 name,
                 key=run_key(run),
             )
@@ -274,7 +300,7 @@ class ScannerScreen(Screen[None]):
         unchanged: int,
         errors: int,
         *,
-        when: str,
+        when: Text | str,
         bold: bool = False,
     ) -> list[Text | str]:
         """The figure cells in the columns' order (the seed's, then "unchanged")."""
@@ -296,6 +322,18 @@ class ScannerScreen(Screen[None]):
             log.write(log_text(line))
             self.last_log_id = line.id or 0
 
+    def _note_latest(self, latest: ScanSummary | None) -> None:
+        """The latest scan, when it has not finished: in the status line, and once in the log
+        when it was interrupted."""
+        self.latest = latest if latest is not None and latest.state != ScanState.DONE else None
+        if self.latest is None or self.latest.state != ScanState.INTERRUPTED:
+            return
+        if self.latest.run_id != self._noted_run:
+            self._noted_run = self.latest.run_id
+            self.query_one(RichLog).write(
+                Text(describe(self.latest, when=_when), style=STATE_STYLE[self.latest.state])
+            )
+
     def _failed(self, message: str) -> None:
         self.query_one(RichLog).write(Text(message, style="bold red"))
         self.notify(message, severity="error", markup=False)
@@ -312,6 +350,10 @@ class ScannerScreen(Screen[None]):
         ]
         if self.scanning:
             parts.append("scanning…")
+        elif self.latest is not None:
+            parts.append(
+                f"last scan {self.latest.state} ({self.latest.messages} message(s) stored)"
+            )
         if self.timer_on:
             parts.append(f"next scan in {self.remaining}s (every {self.interval}s)")
         else:

@@ -19,6 +19,7 @@ from typing import Final
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from hotelops.core.scan.formats import ota
+from hotelops.core.scan.limits import DEFAULT_LIMITS, ScanLimits
 from hotelops.core.scan.model import ParsedReservation
 
 __all__ = [
@@ -152,6 +153,6 @@ def build_notif_report(
     return _serialize(root)
 
 
-def parse(data: bytes) -> list[ParsedReservation]:
+def parse(data: bytes, *, limits: ScanLimits = DEFAULT_LIMITS) -> list[ParsedReservation]:
     """The guest requests in an AlpineBits ``OTA_ResRetrieveRS``, one per room (``ota.parse``)."""
-    return ota.parse(data)
+    return ota.parse(data, limits=limits)

@@ -20,6 +20,7 @@ from typing import Any, Final, TypeVar
 
 from hotelops.core.models import Content
 from hotelops.core.scan.formats.ota import country_alpha3, is_country_code
+from hotelops.core.scan.limits import DEFAULT_LIMITS, ScanLimits, check_json, check_room_stays
 from hotelops.core.scan.model import ParsedGuest, ParsedReservation, ParseError
 
 __all__ = ["FEED_VERSION", "parse"]
@@ -96,16 +97,26 @@ class _Problems:
         self.lines.append(f"{path}: {message}")
 
 
-def parse(data: bytes) -> list[ParsedReservation]:
-    """Every reservation in a JSON feed; ``ParseError`` listing every problem with its path."""
+def load(data: bytes, *, limits: ScanLimits = DEFAULT_LIMITS) -> Any:
+    """The JSON document in ``data``, its depth checked before ``json`` (which recurses) reads
+    it; ``ParseError`` when it is not JSON, ``LimitError`` when it nests too deep."""
+    check_json(data, limits)
     try:
-        document = json.loads(data, parse_float=_Number, parse_constant=_Number)
+        return json.loads(data, parse_float=_Number, parse_constant=_Number)
     except json.JSONDecodeError as exc:
         raise ParseError(
             f"JSON is not valid at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ParseError(f"JSON cannot be decoded: {exc}") from None
+
+
+def parse(data: bytes, *, limits: ScanLimits = DEFAULT_LIMITS) -> list[ParsedReservation]:
+    """Every reservation in a JSON feed; ``ParseError`` listing every problem with its path,
+    ``LimitError`` when it nests too deep or holds too many reservations."""
+    document = load(data, limits=limits)
+    if isinstance(document, dict) and isinstance(document.get("reservations"), list):
+        check_room_stays(len(document["reservations"]), limits)  # one entry is one room
     problems = _Problems()
     reservations = _feed(document, problems)
     if problems.lines:

@@ -73,8 +73,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from email import message_from_bytes
+from email.feedparser import BytesFeedParser
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from itertools import islice
@@ -85,6 +87,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hotelops.core.errors import InputError, Problem
 from hotelops.core.models import Content
 from hotelops.core.money import to_decimal
+from hotelops.core.scan.limits import DEFAULT_LIMITS, ScanLimits, check_mime
 from hotelops.core.scan.model import ParsedAttachment, ParsedGuest, ParsedReservation, ParseError
 from hotelops.core.text import fold
 
@@ -110,11 +113,13 @@ class MailMessage:
     mime: Message | None = field(default=None, repr=False, compare=False)
 
 
-def read_mail(data: bytes) -> MailMessage:
-    """Read the bytes of one mail; raise ``ParseError`` when they are not a readable mail."""
+def read_mail(data: bytes, *, limits: ScanLimits = DEFAULT_LIMITS) -> MailMessage:
+    """Read the bytes of one mail; raise ``ParseError`` when they are not a readable mail,
+    ``LimitError`` when its MIME parts nest too deep or are too many."""
     if not data.strip():
         raise ParseError("empty message: no headers and no body")
-    message = message_from_bytes(data)  # compat32: the fast policy
+    check_mime(data, limits)  # the parser recurses once per level
+    message = _parse_bytes(data)
     headers: dict[str, str] = {}
     for name, value in message.raw_items():
         headers.setdefault(name.lower(), value)
@@ -142,6 +147,25 @@ def read_mail(data: bytes) -> MailMessage:
         attachments=body.attachments,
         mime=message,
     )
+
+
+def header_sender(data: bytes) -> str:
+    """The sender's address from a mail's headers alone, or "" (for a mail not read whole)."""
+    end = re.search(rb"\r?\n\r?\n", data[:65536])
+    headers = BytesHeaderParser().parsebytes(data[: end.start() if end else 65536])
+    return _address(str(headers.get("From", "")))
+
+
+#: Bytes handed to the mail parser at a time: given a whole mail at once, it splits all of it
+#: into lines before reading any, about eight times the mail's size in memory.
+_FEED = 65_536
+
+
+def _parse_bytes(data: bytes) -> Message:
+    parser = BytesFeedParser(policy=compat32)  # compat32: the fast policy
+    for start in range(0, len(data), _FEED):
+        parser.feed(data[start : start + _FEED])
+    return parser.close()
 
 
 _ENCODED_WORD = re.compile(
@@ -282,12 +306,11 @@ def _read_body(message: Message) -> _Body:
         name = _file_name(part) if maybe_named else ""
         inline = disposition == "inline" or (not disposition and "Content-ID" in part)
         if (name and not inline) or ctype == "application/pdf":
-            payload = part.get_payload(decode=True)
             body.attachments.append(
                 ParsedAttachment(
                     file_name=name or f"attachment-{len(body.attachments) + 1}.pdf",
                     content_type=ctype,
-                    data=payload if isinstance(payload, bytes) else b"",
+                    data=_attachment_bytes(part),
                 )
             )
             continue
@@ -306,6 +329,19 @@ def _read_body(message: Message) -> _Body:
     body.text = "\n".join(texts)
     body.html = "\n".join(htmls)
     return body
+
+
+def _attachment_bytes(part: Message) -> bytes:
+    """A file's bytes. Base64 (nearly every attachment) is decoded straight from the text:
+    ``get_payload(decode=True)`` makes three copies of it on the way, megabytes each."""
+    payload = part.get_payload()
+    if isinstance(payload, str) and str(part.get("Content-Transfer-Encoding", "")).lower() == (
+        "base64"
+    ):
+        with suppress(binascii.Error, ValueError):  # broken padding: the parser mends it
+            return binascii.a2b_base64(payload)
+    decoded = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else b""
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.I)

@@ -72,6 +72,7 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from hotelops.core.models import Content
 from hotelops.core.scan.formats.xmlsafe import parse_xml
+from hotelops.core.scan.limits import DEFAULT_LIMITS, ScanLimits, check_room_stays
 from hotelops.core.scan.model import ParsedGuest, ParsedReservation, ParseError
 
 __all__ = [
@@ -197,13 +198,18 @@ def split_ack_id(ack_id: str) -> tuple[str, str]:
 # ----------------------------------------------------------------------------------------- read
 
 
-def parse(data: bytes) -> list[ParsedReservation]:
-    """Every reservation (one per room) in an OTA message; ``ParseError`` if it cannot be read."""
-    return parse_element(parse_xml(data))
+def parse(data: bytes, *, limits: ScanLimits = DEFAULT_LIMITS) -> list[ParsedReservation]:
+    """Every reservation (one per room) in an OTA message; ``ParseError`` if it cannot be read,
+    ``LimitError`` if it nests too deep or holds too many room stays."""
+    return parse_element(parse_xml(data, max_depth=limits.max_depth), limits=limits)
 
 
-def parse_element(root: etree._Element) -> list[ParsedReservation]:
+def parse_element(
+    root: etree._Element, *, limits: ScanLimits = DEFAULT_LIMITS
+) -> list[ParsedReservation]:
     """Like ``parse``, for a document already parsed with ``xmlsafe.parse_xml``."""
+    # Counted before anything is built: each stay costs far more as records than as XML.
+    check_room_stays(sum(1 for _ in root.iter("{*}RoomStay")), limits)
     root = _unwrap_soap(root)
     name = etree.QName(root).localname
     namespace = etree.QName(root).namespace or ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,10 @@ class RawItem:
     ``source_ref`` the message within it (file name, "UIDVALIDITY:UID", API message id).
     ``operator_code`` and ``format`` are set when the source knows them (an API endpoint is one
     operator's; ``scan --folder --operator X``); otherwise ingest works them out.
+
+    A message over the size limit (``scan.max_message_mb``) is not read whole: ``data`` holds
+    its head, ``size`` the whole message's size, and ``sha256`` the whole message's hash when
+    the source could compute it without holding the message (a file).
     """
 
     data: bytes
@@ -28,6 +33,22 @@ class RawItem:
     #: Operator codes the source suggests (a drop folder: the file name's prefix and its
     #: folder's name), used only when the message itself names no operator.
     operator_hints: tuple[str, ...] = ()
+    size: int = 0  # set only when ``data`` is the head of a larger message
+    sha256: str = ""
+
+    @property
+    def full_size(self) -> int:
+        """The size of the whole message, read or not."""
+        return max(self.size, len(self.data))
+
+    @property
+    def truncated(self) -> bool:
+        """True when ``data`` is only the head of the message."""
+        return self.size > len(self.data)
+
+    def digest(self) -> str:
+        """The SHA-256 (hex) that identifies the message in the archive."""
+        return self.sha256 or hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass

@@ -1,16 +1,19 @@
 """The drop folder: ``.eml``, ``.xml`` and ``.json`` files, left where they are.
 
 What was read is remembered by content hash (in the archive), so a file read once is skipped,
-and the same file copied in again creates nothing.
+and the same file copied in again creates nothing. A file larger than the size limit is not
+read into memory: its head is, and the whole file is hashed as it streams by.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hotelops.core.scan.limits import DEFAULT_LIMITS, HEAD_BYTES
 from hotelops.core.scan.sources.base import RawItem, SourceError, SourceLog
 
 EXTENSIONS = {".eml": "mail", ".xml": "", ".json": "json"}
@@ -27,6 +30,20 @@ def hints(path: Path) -> tuple[str, ...]:
     return tuple(found)
 
 
+def read_head(path: Path) -> tuple[bytes, int, str]:
+    """A large file's first ``HEAD_BYTES``, its size and its SHA-256, holding no more than a
+    megabyte of it at a time."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(HEAD_BYTES):
+            head = head or chunk
+            size += len(chunk)
+            digest.update(chunk)
+    return head, size, digest.hexdigest()
+
+
 class FolderSource:
     """Every message file in one or more folders, in name order (names often carry order)."""
 
@@ -36,10 +53,11 @@ class FolderSource:
         *,
         operator_code: str = "",
         recursive: bool = False,
-        max_bytes: int = 50 * 1024 * 1024,
+        max_bytes: int = DEFAULT_LIMITS.max_message_bytes,
         fix: str = "check scan.folder",
     ) -> None:
-        """``fix`` ends the error when a folder is missing: where the user names the folder."""
+        """``fix`` ends the error when a folder is missing: where the user names the folder;
+        a file over ``max_bytes`` yields its head only (ingest archives it with the error)."""
         self.paths = paths
         self.operator_code = operator_code
         self.recursive = recursive
@@ -74,16 +92,9 @@ class FolderSource:
             try:
                 stat = path.stat()
                 if stat.st_size > self.max_bytes:
-                    self._logs.append(
-                        SourceLog(
-                            "error",
-                            f"{path.name}: {stat.st_size} bytes is "
-                            f"over the {self.max_bytes} byte limit; skipped",
-                            self.operator_code,
-                        )
-                    )
-                    continue
-                data = path.read_bytes()
+                    data, size, digest = read_head(path)
+                else:
+                    data, size, digest = path.read_bytes(), 0, ""
             except OSError as exc:
                 self._logs.append(
                     SourceLog("error", f"{path}: cannot read: {exc.strerror}", self.operator_code)
@@ -97,6 +108,8 @@ class FolderSource:
                 operator_code=self.operator_code,
                 format=EXTENSIONS[path.suffix.lower()],
                 operator_hints=hints(path),
+                size=size,
+                sha256=digest,
             )
 
     def acknowledge(self, ack_ids: list[str]) -> None:

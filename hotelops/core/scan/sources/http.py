@@ -33,8 +33,9 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from hotelops.core.config import ApiEndpoint, secret
 from hotelops.core.credentials import redact, redact_text, secret_forms, url_credentials
 from hotelops.core.errors import ConfigError
-from hotelops.core.scan.formats import alpinebits, ota
+from hotelops.core.scan.formats import alpinebits, jsonfeed, ota
 from hotelops.core.scan.formats.xmlsafe import parse_xml
+from hotelops.core.scan.limits import DEFAULT_LIMITS, MB, ScanLimits, megabytes
 from hotelops.core.scan.model import ParseError
 from hotelops.core.scan.sources.base import RawItem, SourceError, SourceLog
 
@@ -50,8 +51,6 @@ __all__ = ["HttpOperatorSource"]
 MAX_RETRY_AFTER: Final = 60.0
 #: First backoff delay; it doubles on each retry.
 BACKOFF_START: Final = 0.5
-#: Largest response body read, so a broken server cannot exhaust memory.
-MAX_BODY_BYTES: Final = 50 * 1024 * 1024
 
 _XML_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml, application/xml"}
 
@@ -76,10 +75,15 @@ class HttpOperatorSource:
         requestor_id: str = "",
         alpinebits_version: str = alpinebits.DEFAULT_VERSION,
         client_id: str = "hotelops",
+        limits: ScanLimits = DEFAULT_LIMITS,
     ) -> None:
         """``hotel_code`` is the hotel as the operator knows it; ``requestor_id`` (default: the
-        endpoint user, else the hotel code) identifies us in an OTA_ReadRQ."""
+        endpoint user, else the hotel code) identifies us in an OTA_ReadRQ. An answer larger
+        than ``limits.max_message_bytes`` is refused (announced by Content-Length, or as it
+        streams in): the operator keeps what it sent, unacknowledged."""
         self.endpoint = endpoint
+        self.limits = limits
+        self.max_bytes = limits.max_message_bytes
         self.operator = self.own_operator = endpoint.operator
         self.name = self.label = f"http:{endpoint.operator}"
         self.hotel_code = hotel_code
@@ -188,16 +192,20 @@ class HttpOperatorSource:
     def _fetch_json(self) -> RawItem | None:
         response = self._request("GET", self._url, headers={"Accept": "application/json"})
         data = response.content
+        if len(data) > self.limits.max_xml_json_bytes:
+            return self._item(data, self._digest(data), "json")  # ingest records why not read
         try:
-            document = json.loads(data)
-        except ValueError:
-            document = None  # not JSON: kept, and ingest records why it cannot be read
+            document = jsonfeed.load(data, limits=self.limits)  # depth checked: ``json`` recurses
+        except ParseError:
+            document = None  # not JSON, or too deep: kept, and ingest records why
         if isinstance(document, dict) and document.get("reservations") == []:
             self._log("info", f"{self.operator}: no new reservations")
             return None
         return self._item(data, self._digest(data), "json")
 
     def _xml_item(self, data: bytes, echo: str, fmt: str) -> RawItem | None:
+        if len(data) > self.limits.max_xml_json_bytes:
+            return self._item(data, echo or self._digest(data), fmt)  # ingest records why
         root = self._raise_xml_errors(data, "pull")
         if root is not None:
             if not any(_localname(element) == "HotelReservation" for element in root.iter()):
@@ -224,7 +232,7 @@ class HttpOperatorSource:
                 f"{self.operator}: the operator refused the {what}: {self._scrub(problem)}"
             )
         try:
-            root = parse_xml(data)
+            root = parse_xml(data, max_depth=self.limits.max_depth)
         except ParseError:
             if what == "acknowledgement":
                 raise SourceError(
@@ -359,15 +367,15 @@ class HttpOperatorSource:
         import httpx
 
         with self._client.stream(method, url, headers=headers, timeout=timeout, **kwargs) as answer:
+            announced = answer.headers.get("Content-Length", "")
+            if announced.isdigit() and int(announced) > self.max_bytes:
+                raise SourceError(self._too_large(f"{megabytes(int(announced))}, larger than"))
             chunks: list[bytes] = []
             size = 0
             for chunk in answer.iter_bytes():
                 size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise SourceError(
-                        f"{self.operator}: the answer is larger than "
-                        f"{MAX_BODY_BYTES // (1024 * 1024)} MB; refused"
-                    )
+                if size > self.max_bytes:
+                    raise SourceError(self._too_large("larger than"))
                 chunks.append(chunk)
         content = b"".join(chunks)
         received = answer.headers.multi_items()
@@ -389,6 +397,12 @@ class HttpOperatorSource:
                 f"{self.operator}: the answer quoted our credentials back; they were removed "
                 "before it was archived (ask the operator to stop echoing request headers)",
             )
+
+    def _too_large(self, how: str) -> str:
+        return (
+            f"{self.operator}: the answer is {how} the {self.max_bytes // MB} MB limit "
+            "(scan.max_message_mb); refused, and nothing is acknowledged"
+        )
 
     def _backoff(self, attempt: int) -> float:
         return float(BACKOFF_START * (2**attempt))

@@ -5,7 +5,9 @@ newer UIDs (``UID SEARCH UID n:*`` always returns the highest UID even when it i
 the result is filtered). When UIDVALIDITY changes the UIDs mean nothing any more: the folder is
 searched again ``search_back_days`` back, and ingest skips what it has by content hash and
 Message-ID. Messages are fetched with ``BODY.PEEK[]`` in batches of explicit UIDs, so the server
-never sets ``\\Seen``.
+never sets ``\\Seen``. Sizes are asked first (``RFC822.SIZE``): a batch holds at most
+``FETCH_BYTES`` of mail, and of a message over the size limit only the head is fetched
+(``BODY.PEEK[]<0.n>``).
 
 At debug level imapclient hands imaplib's protocol trace to the log, and that trace holds every
 fetched mail whole (card numbers and all). The trace is filtered here: the commands sent and
@@ -27,6 +29,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from hotelops.core.config import ImapAccount, secret
 from hotelops.core.errors import ConfigError
+from hotelops.core.scan.limits import DEFAULT_LIMITS, HEAD_BYTES, MB
 from hotelops.core.scan.sources.base import RawItem, SourceError, SourceLog
 
 #: Provider presets: host, port, SSL.
@@ -36,6 +39,11 @@ PRESETS = {
     "office365": ("outlook.office365.com", 993, True),
 }
 BATCH = 100
+#: The most mail fetched in one command (a message larger than this comes on its own).
+FETCH_BYTES = 8 * MB
+#: What to fetch, and the key of the answer: a whole message, or the head of a large one.
+_WHOLE = ("BODY.PEEK[]", b"BODY[]")
+_HEAD = (f"BODY.PEEK[]<0.{HEAD_BYTES}>", b"BODY[]<0>")
 
 _log = logging.getLogger(__name__)
 
@@ -93,8 +101,11 @@ class ImapSource:
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 30,
+        max_bytes: int = DEFAULT_LIMITS.max_message_bytes,
     ) -> None:
+        """A mail over ``max_bytes`` yields its head only (ingest archives it with the error)."""
         self.account = account
+        self.max_bytes = max_bytes
         self.env = env
         self.today = today
         self.ssl_context = ssl_context
@@ -197,29 +208,53 @@ class ImapSource:
         newest = last_uid
         for start in range(0, len(uids), BATCH):
             chunk = uids[start : start + BATCH]
-            fetched = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"])
-            for uid in chunk:
-                data = fetched.get(uid, {})
-                body = data.get(b"BODY[]")
-                if not isinstance(body, bytes):
-                    continue
-                _log.debug("%s UID %d: %d bytes", self.account.folder, uid, len(body))
-                when = data.get(b"INTERNALDATE")
-                received = (
-                    when.astimezone(UTC)
-                    if isinstance(when, datetime) and when.tzinfo
-                    else datetime.now(UTC)
-                )
-                yield RawItem(
-                    data=body,
-                    source=self.name,
-                    source_ref=f"{validity}:{uid}",
-                    received_at=received,
-                    format="mail",
-                    message_id=_message_id(body),
-                )
-                newest = max(newest, uid)
+            answer = client.fetch(chunk, ["RFC822.SIZE"])
+            sizes = {uid: int(answer.get(uid, {}).get(b"RFC822.SIZE", 0) or 0) for uid in chunk}
+            for group, (ask, key) in self._groups(chunk, sizes):
+                fetched = client.fetch(group, [ask, "INTERNALDATE"])
+                for uid in group:
+                    data = fetched.get(uid, {})
+                    body = data.get(key)
+                    if not isinstance(body, bytes):
+                        continue
+                    _log.debug("%s UID %d: %d bytes", self.account.folder, uid, len(body))
+                    when = data.get(b"INTERNALDATE")
+                    received = (
+                        when.astimezone(UTC)
+                        if isinstance(when, datetime) and when.tzinfo
+                        else datetime.now(UTC)
+                    )
+                    yield RawItem(
+                        data=body,
+                        source=self.name,
+                        source_ref=f"{validity}:{uid}",
+                        received_at=received,
+                        format="mail",
+                        message_id=_message_id(body),
+                        size=sizes[uid] if key == _HEAD[1] else 0,
+                    )
+                    newest = max(newest, uid)
         self.state = {"uidvalidity": validity, "last_uid": str(newest)}
+
+    def _groups(
+        self, uids: list[int], sizes: dict[int, int]
+    ) -> Iterator[tuple[list[int], tuple[str, bytes]]]:
+        """Runs of UIDs, in order, fetched together: whole messages up to ``FETCH_BYTES`` a run,
+        and the heads of messages over the size limit."""
+        group: list[int] = []
+        kind = _WHOLE
+        weight = 0
+        for uid in uids:
+            size = sizes.get(uid, 0)
+            wanted = _HEAD if size > self.max_bytes else _WHOLE
+            if group and (wanted != kind or weight + size > FETCH_BYTES):
+                yield group, kind
+                group, weight = [], 0
+            group.append(uid)
+            kind = wanted
+            weight += min(size, HEAD_BYTES) if wanted == _HEAD else size
+        if group:
+            yield group, kind
 
     def acknowledge(self, ack_ids: list[str]) -> None:
         """Mail is read-only: nothing is sent back here."""
