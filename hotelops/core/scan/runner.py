@@ -511,12 +511,16 @@ def _store(
     tally: _Tally,
     acks: list[str],
     problem: str | None = None,
+    attempt: int = 0,
 ) -> int:
     """Parse and store a batch with its log lines and figures, in one transaction.
 
-    When the database refuses the batch's data (a value too long for a column ...), each
-    message is stored on its own, and one it still refuses is archived with that error and
-    without its reservations; any other database error stops the scan.
+    Another scan storing the same new reservation at the same moment (PostgreSQL: a unique
+    violation on the inbox identity) is a race, not bad data: the batch is stored again, and
+    now finds that reservation and adds its own version. When the database refuses the
+    batch's data (a value too long for a column ...), each message is stored on its own, and
+    one it still refuses is archived with that error and without its reservations; any other
+    database error stops the scan.
     """
     prepared = ingestor.prepare(items)
     if problem is not None:
@@ -540,6 +544,8 @@ def _store(
         ingestor.release(items)
         if problem is not None:
             raise
+        if _raced(exc) and attempt < RACE_RETRIES:
+            return _store(ingestor, items, request, tally, acks, attempt=attempt + 1)
         if len(items) > 1:
             return sum(_store(ingestor, [item], request, tally, acks) for item in items)
         refused = mask_text(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc))
@@ -552,6 +558,15 @@ def _store(
     for outcome in outcomes:
         acks.extend(outcome.ack_ids)
     return len(outcomes)
+
+
+#: How often a batch that lost a race with another scan is stored again.
+RACE_RETRIES = 3
+
+
+def _raced(exc: DataError | IntegrityError) -> bool:
+    """A unique violation (SQLSTATE 23505): another transaction committed the same key first."""
+    return getattr(exc.orig, "sqlstate", None) == "23505"
 
 
 def _fresh(items: Iterable[RawItem], ingestor: Ingestor, report: ScanReport) -> Iterator[RawItem]:
