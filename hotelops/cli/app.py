@@ -23,6 +23,7 @@ from hotelops.cli import (
     log,
     price,
     promo,
+    rate,
     scan,
     tui,
 )
@@ -123,6 +124,7 @@ app.add_typer(promo.app, name="promo")
 app.add_typer(price.app, name="price")
 app.add_typer(approve.app, name="approve")
 app.add_typer(guests.app, name="guests")
+app.add_typer(rate.app, name="rate")
 app.command("log")(log.log_command)
 app.command("tui")(tui.tui_command)
 app.add_typer(config_cmd.app, name="config")

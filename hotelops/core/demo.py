@@ -27,11 +27,14 @@ from hotelops.core.hotels import HotelSummary, get_hotel, summarize
 from hotelops.core.models import Meta, StopSale
 from hotelops.core.pricing.contracts import import_contract
 from hotelops.core.pricing.promotions import import_promotions
+from hotelops.core.rates import import_rates
 from hotelops.core.scan.runner import ScanReport, ScanRequest, run_scan
 from hotelops.core.scan.sources.base import RawItem, SourceLog
 from hotelops.core.scan.sources.folder import FolderSource
 
 DEMO_FILE = Path("demo") / "kivima.toml"
+#: The demo's exchange rates: GBP, USD and TRY in EUR, every day of the 2026 season.
+DEMO_RATES = Path("demo") / "rates.csv"
 #: The operator messages the demo scans (each folder's bad/ examples are left out).
 DEMO_FOLDERS = ("mail", "ota", "alpinebits", "json")
 DEFAULT_DEMO_DB = Path("hotelops-demo.db")
@@ -145,6 +148,7 @@ def build_demo(
                 import_contract(db, imported.hotel_code, contract_file, user=user)
         if (pricing / "promotions.toml").is_file():
             import_promotions(db, imported.hotel_code, pricing / "promotions.toml", user=user)
+        import_rates(db, imported.hotel_code, fixtures_dir() / DEMO_RATES, user=user)
         with db.write() as session:
             session.add(demo_stop_sale(imported.hotel_id, user, clock()))
         source = DemoFolderSource(demo_folders(), clock())

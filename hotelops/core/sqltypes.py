@@ -3,6 +3,8 @@
 * ``Money``: a ``Decimal`` stored exactly as an integer of ten-thousandths (``BigInteger``), so
   SQL ``SUM`` is exact on both engines. SQLAlchemy's ``Numeric`` becomes REAL on SQLite and goes
   through float (PITFALLS.md); this type never does.
+* ``Rate``: an exchange rate, a ``Decimal`` of up to ten places stored as an integer of
+  10^-10 units, exact on both engines for the same reason.
 * ``UTCDateTime``: timestamps are UTC-aware in Python on both engines. SQLite keeps no offset, so
   the value is converted to UTC before it is stored and UTC is attached on load.
 """
@@ -50,6 +52,36 @@ class Money(TypeDecorator[Decimal]):
         # Two places when that is exact (1456.70, not 1456.7000); more only when needed.
         cents = amount.quantize(_CENT)
         return cents if cents == amount else amount.quantize(_STORAGE_QUANTUM)
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+
+#: Decimal places an exchange rate keeps (a central bank publishes four to six).
+RATE_PLACES = 10
+_RATE_SCALE = 10**RATE_PLACES
+
+
+class Rate(TypeDecorator[Decimal]):
+    """An exchange rate: exact Decimal with up to ten places, stored as a 64-bit integer."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        rate = to_decimal(value, what="rate")
+        scaled = rate.scaleb(RATE_PLACES)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"rate {rate} has more than {RATE_PLACES} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / _RATE_SCALE).normalize()
 
     @property
     def python_type(self) -> type[Decimal]:

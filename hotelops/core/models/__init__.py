@@ -30,6 +30,7 @@ from hotelops.core.models.inbox import (
 from hotelops.core.models.meta import Meta
 from hotelops.core.models.operators import Mapping, MappingKind, Operator, OperatorKind, SenderRule
 from hotelops.core.models.pricing import Contract, Promotion
+from hotelops.core.models.rates import ExchangeRate
 from hotelops.core.models.reservations import (
     ACTIVE_STATUSES,
     Folio,
@@ -50,6 +51,7 @@ __all__ = [
     "Board",
     "Content",
     "Contract",
+    "ExchangeRate",
     "Folio",
     "FolioLine",
     "GuestProfile",
