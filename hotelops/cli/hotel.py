@@ -11,7 +11,7 @@ from rich.table import Table
 
 from hotelops.cli.common import literal, out, print_json, state, wants_json
 from hotelops.cli.render import hotel_card, summary_json
-from hotelops.core.hotelfile import import_hotel
+from hotelops.core.hotelfile import import_hotel, read_hotel_file
 from hotelops.core.hotels import list_hotels, summarize
 
 app = typer.Typer(
@@ -83,7 +83,8 @@ def import_command(
 ) -> None:
     """Import a hotel file: all of it in one transaction, or nothing with every problem listed."""
     app_state = state(ctx)
-    result = import_hotel(app_state.database(create=True), file, user=app_state.user())
+    spec = read_hotel_file(file)  # a refused file makes no database
+    result = import_hotel(app_state.database(create=True), file, user=app_state.user(), spec=spec)
     if wants_json(ctx, json_out):
         print_json({"hotel": result.hotel_code, "imported": result.counts})
         return

@@ -538,9 +538,15 @@ def _status_problem(res: ReservationSpec, business_date: date) -> str:
     return ""
 
 
-def import_hotel(db: Database, path: Path, *, user: str) -> ImportResult:
-    """Read, check and write a hotel file in one transaction; refuse it whole on any problem."""
-    spec = read_hotel_file(path)
+def import_hotel(
+    db: Database, path: Path, *, user: str, spec: HotelFile | None = None
+) -> ImportResult:
+    """Read, check and write a hotel file in one transaction; refuse it whole on any problem.
+
+    ``spec`` is the file already read by ``read_hotel_file`` (so a caller can check the file
+    before it makes a database for it).
+    """
+    spec = spec if spec is not None else read_hotel_file(path)
     with db.write() as session:
         existing = session.exec(select(Hotel).where(Hotel.code == spec.hotel.code)).first()
         if existing is not None:
