@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Tabs
+from textual.widgets._tabs import Underline
 
 from hotelops.core.db import Database, open_database, sqlite_url
 from hotelops.core.demo import build_demo
@@ -56,10 +58,31 @@ async def settle(pilot: Pilot[None]) -> None:
             break
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-    # Some widgets finish after the next refresh (the tabs move their underline under a label
-    # that grew with its count through call_after_refresh): give the screen time to paint.
+    # The tabs move their underline under a label that grew with its count after the next
+    # refresh: wait until every underline sits under its active tab (a loaded machine may take
+    # a while), then let the screen paint.
+    deadline = time.monotonic() + 10
+    while not underlines_in_place(pilot.app) and time.monotonic() < deadline:
+        await pilot.pause(0.05)
     await pilot.pause(0.2)
     await pilot.pause()
+
+
+def underlines_in_place(app: object) -> bool:
+    """True when each tab bar's underline spans its active tab's label."""
+    screen = app.screen  # type: ignore[attr-defined]
+    for tabs in screen.query(Tabs):
+        active = tabs.query("#tabs-list > Tab.-active")
+        if not active:
+            continue
+        tab = active.first()
+        start, end = tab.virtual_region.shrink(tab.styles.gutter).column_span
+        if end - start != tab.label.cell_length:  # laid out for its label as it is now
+            return False
+        underline = tabs.query_one(Underline)
+        if (underline.highlight_start, underline.highlight_end) != (start, end):
+            return False
+    return True
 
 
 def after(*keys: str) -> Callable[[Pilot[None]], object]:
